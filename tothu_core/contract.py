@@ -1,0 +1,210 @@
+"""The spreadsheet contract: tab names, headers, aliases and value kinds.
+
+This is the one place where the office's Vietnamese column words live
+(see ../shared/spec/spreadsheet-format.md). Everything else in the code uses
+the English keys defined here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Value kinds understood by tothu_core.parsing.
+TEXT = "text"
+ID = "id"
+DATE = "date"
+DATETIME = "datetime"
+MONTH = "month"
+BOOL = "bool"
+INT = "int"
+FLOAT = "float"
+LIST = "list"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    name: str
+    columns: tuple[Column, ...]
+    aliases: tuple[str, ...] = ()
+    optional: bool = False
+    id_column: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """English key -> the spec's Vietnamese header, in the spec's order."""
+        return {c.key: c.header for c in self.columns}
+
+
+HAMLETS = Tab(
+    key="hamlets",
+    name="Ấp",
+    aliases=("Ap", "Danh sách ấp"),
+    id_column="hamlet_id",
+    columns=(
+        Column("hamlet_id", "Mã ấp", ID, True, ("Ma ap", "Mã")),
+        Column("hamlet_name", "Tên ấp", TEXT, True, ("Ấp", "Tên")),
+        Column("secretary", "Bí thư chi bộ", TEXT, False, ("Bí thư",)),
+    ),
+)
+
+CADRES = Tab(
+    key="cadres",
+    name="Cán bộ",
+    aliases=("Can bo", "CBCC", "Danh sách cán bộ"),
+    id_column="cadre_id",
+    columns=(
+        Column("cadre_id", "Mã cán bộ", ID, True, ("Mã CB", "Ma can bo")),
+        Column("name", "Họ và tên", TEXT, True, ("Họ tên", "Tên cán bộ")),
+        Column("position", "Chức vụ", TEXT, False, ("Chức danh",)),
+        Column("kind", "Loại", TEXT, False, ("Đối tượng",)),
+        Column("phone", "Điện thoại", TEXT, False, ("SĐT", "Số điện thoại")),
+        Column("email", "Email", TEXT, False, ("Gmail",)),
+        Column("role", "Vai trò", TEXT, False, ("Quyền",)),
+    ),
+)
+
+GROUPS = Tab(
+    key="groups",
+    name="Tổ",
+    aliases=("To", "Tổ tự quản", "Tổ NDTQ"),
+    id_column="group_id",
+    columns=(
+        Column("group_id", "Mã tổ", ID, True, ("Ma to", "Mã")),
+        Column("group_name", "Tên tổ", TEXT, True, ("Tổ", "Tên")),
+        Column("hamlet_id", "Mã ấp", ID, True, ("Ấp",)),
+        Column("leader", "Tổ trưởng", TEXT, False, ()),
+        Column("households", "Số hộ", INT, True, ("Số hộ dân", "Hộ")),
+        Column("rating", "Xếp loại", TEXT, False, ("Phân loại",)),
+        Column("lat", "Vĩ độ", FLOAT, False, ("Lat",)),
+        Column("lon", "Kinh độ", FLOAT, False, ("Lon",)),
+    ),
+)
+
+ASSIGNMENTS = Tab(
+    key="assignments",
+    name="Phân công",
+    aliases=("Phan cong", "PC"),
+    columns=(
+        Column("cadre_id", "Mã cán bộ", ID, True, ("Mã CB",)),
+        Column("group_id", "Mã tổ", ID, True, ()),
+        Column("start", "Từ ngày", DATE, True, ("Ngày bắt đầu",)),
+        Column("end", "Đến ngày", DATE, False, ("Ngày kết thúc",)),
+        Column("basis", "Căn cứ", TEXT, False, ("Văn bản",)),
+    ),
+)
+
+MEETINGS = Tab(
+    key="meetings",
+    name="Sinh hoạt",
+    aliases=("Sinh hoat", "Nhật ký", "Báo cáo tháng"),
+    columns=(
+        Column("month", "Tháng", MONTH, True, ("Kỳ báo cáo",)),
+        Column("group_id", "Mã tổ", ID, True, ()),
+        Column("cadre_id", "Mã cán bộ", ID, True, ("Người báo cáo",)),
+        Column("meeting_date", "Ngày họp", DATE, False, ("Ngày sinh hoạt",)),
+        Column("households_present", "Số hộ dự", INT, False, ("Hộ dự",)),
+        Column("cadre_attended", "Cán bộ dự", BOOL, False, ("Có dự",)),
+        Column("topics", "Nội dung tuyên truyền", LIST, False, ("Chủ đề",)),
+        Column("situation", "Tình hình", TEXT, False, ("Nắm tình hình",)),
+        Column("proposals", "Kiến nghị", TEXT, False, ("Đề xuất",)),
+        Column("submitted_at", "Thời điểm nhập", DATETIME, False, ("Ngày nhập",)),
+        Column("submission_id", "Mã phiếu", ID, False, ()),
+    ),
+)
+
+TOPICS = Tab(
+    key="topics",
+    name="Chủ đề",
+    aliases=("Chu de",),
+    optional=True,
+    columns=(
+        Column("topic", "Chủ đề", TEXT, True, ()),
+        Column("from_month", "Từ tháng", MONTH, False, ()),
+        Column("to_month", "Đến tháng", MONTH, False, ()),
+    ),
+)
+
+TABS: dict[str, Tab] = {
+    t.key: t for t in (HAMLETS, CADRES, GROUPS, ASSIGNMENTS, MEETINGS, TOPICS)
+}
+
+# Ordinal column: kept for display, never read.
+ORDINAL_HEADER = "STT"
+
+# Ratings (Xếp loại) and roles (Vai trò), as the office writes them.
+RATING_GOOD = "Tốt"
+RATING_FAIR = "Khá"
+RATING_AVERAGE = "Trung bình"
+RATING_WEAK = "Yếu"
+RATINGS = (RATING_GOOD, RATING_FAIR, RATING_AVERAGE, RATING_WEAK)
+
+ROLE_LEADER = "Lãnh đạo"
+ROLE_CADRE = "Cán bộ"
+ROLE_ADMIN = "Quản trị"
+ROLES = (ROLE_LEADER, ROLE_CADRE, ROLE_ADMIN)
+
+CADRE_KINDS = ("Cán bộ", "Công chức", "Không chuyên trách")
+
+# Derived tables: English key -> Vietnamese export header, in the spec's order.
+DERIVED_HEADERS: dict[str, dict[str, str]] = {
+    "coverage": {
+        "month": "Tháng",
+        "hamlet_id": "Mã ấp",
+        "hamlet_name": "Tên ấp",
+        "groups": "Số tổ",
+        "groups_covered": "Số tổ có cán bộ",
+        "cadres": "Số cán bộ",
+        "coverage_pct": "Tỷ lệ phủ (%)",
+    },
+    "attendance": {
+        "month": "Tháng",
+        "hamlet_id": "Mã ấp",
+        "hamlet_name": "Tên ấp",
+        "groups": "Số tổ",
+        "groups_met": "Số tổ họp",
+        "households": "Số hộ",
+        "households_present": "Số hộ dự",
+        "attendance_pct": "Tỷ lệ dự (%)",
+    },
+    "completeness": {
+        "month": "Tháng",
+        "cadre_id": "Mã cán bộ",
+        "name": "Họ và tên",
+        "expected": "Số tổ phụ trách",
+        "received": "Số báo cáo",
+        "on_time": "Số báo cáo đúng hạn",
+        "completeness_pct": "Tỷ lệ (%)",
+    },
+    "attention": {
+        "month": "Tháng",
+        "group_id": "Mã tổ",
+        "group_name": "Tên tổ",
+        "hamlet_id": "Mã ấp",
+        "reasons": "Lý do",
+    },
+}
+
+RAW_TABLES = tuple(TABS)
+DERIVED_TABLES = tuple(DERIVED_HEADERS)
+
+MONTH_FORMAT = "%m/%Y"
+DATE_FORMAT = "%d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M:%S"

@@ -1,0 +1,243 @@
+"""Vectorised parsers for the cell values the office types (see the contract's "Cell values").
+
+Each parser takes an object Series of raw cells (str, int, float, bool, date, datetime or
+None) and returns the typed Series plus a mask of cells that were present but unreadable.
+Cells arrive as a backend holds them: a Google Sheet gives date cells as serial numbers,
+a workbook gives real dates, a CSV gives strings; all are accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import contract
+from .textnorm import fold
+
+# Google Sheets and Excel count days from 1899-12-30.
+_SERIAL_EPOCH = pd.Timestamp("1899-12-30")
+# Serial numbers we accept as dates: 1950-01-01 .. 2099-12-31.
+_SERIAL_MIN, _SERIAL_MAX = 18264, 73050
+
+_DMY = re.compile(
+    r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+_YMD = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+_MONTH_MY = re.compile(r"^(?:thang\s*)?(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})$")
+_MONTH_YM = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$")
+_WHOLE = re.compile(r"^\d+(?:\.0+)?$")
+_DECIMAL = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+
+_TRUE = {"co", "x", "1", "true", "yes", "y", "v", "dung", "\u2713", "\u2714"}
+_FALSE = {"khong", "0", "false", "no", "n", "k", "sai"}
+
+
+def _kinds(s: pd.Series) -> pd.Series:
+    """A one-letter kind per cell: s(tring) n(umber) b(ool) t(ime) -(missing)."""
+
+    def kind(v) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, str):
+            return "s" if v else "-"
+        if isinstance(v, bool | np.bool_):
+            return "b"
+        if isinstance(v, int | float | np.integer | np.floating):
+            return "-" if v != v else "n"
+        if isinstance(v, dt.date):
+            return "t"
+        return "s"
+
+    return s.map(kind).astype(object)
+
+
+def missing_mask(s: pd.Series) -> pd.Series:
+    return _kinds(s) == "-"
+
+
+def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text as typed; a whole number cell (a phone, an id typed as 12) loses its '.0'."""
+
+    def text(v):
+        if v is None or v == "" or (isinstance(v, float) and v != v):
+            return None
+        if isinstance(v, bool):
+            return "TRUE" if v else "FALSE"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, dt.datetime):
+            return v.strftime(contract.DATETIME_FORMAT)
+        if isinstance(v, dt.date):
+            return v.strftime(contract.DATE_FORMAT)
+        return str(v)
+
+    out = pd.Series([text(v) for v in s], index=s.index, dtype="str")
+    return out, pd.Series(False, index=s.index)
+
+
+def _from_parts(parts: pd.DataFrame) -> pd.Series:
+    """Build timestamps from regex parts; impossible dates (31/02) become NaT."""
+    nums = parts.apply(pd.to_numeric, errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "year": nums["y"],
+            "month": nums["m"],
+            "day": nums["d"],
+            "hour": nums.get("H", 0),
+            "minute": nums.get("M", 0),
+            "second": nums.get("S", 0),
+        }
+    ).fillna({"hour": 0, "minute": 0, "second": 0})
+    if frame.empty:
+        return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def _parse_timestamp(s: pd.Series, *, keep_time: bool) -> tuple[pd.Series, pd.Series]:
+    kinds = _kinds(s)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+
+    t = kinds == "t"
+    if t.any():
+        out[t] = pd.to_datetime(s[t].map(lambda v: pd.Timestamp(v)))
+
+    n = kinds == "n"
+    if n.any():
+        serial = pd.to_numeric(s[n], errors="coerce").astype(float)
+        ok = serial.between(_SERIAL_MIN, _SERIAL_MAX)
+        out[n & ok.reindex(s.index, fill_value=False)] = _SERIAL_EPOCH + pd.to_timedelta(
+            serial[ok], unit="D"
+        ).dt.round("s")
+
+    st = kinds == "s"
+    if st.any():
+        text = s[st].astype(str).str.strip()
+        dmy = text.str.extract(_DMY)
+        ymd = text.str.extract(_YMD)
+        parts = dmy.where(dmy["y"].notna(), ymd)
+        out[st] = _from_parts(parts)
+
+    if not keep_time:
+        out = out.dt.normalize()
+    bad = (kinds != "-") & out.isna()
+    return out, bad
+
+
+def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Day-first dates: 26/9/2016, 26/09/2016, 2016-09-26, a date cell or a serial number."""
+    return _parse_timestamp(s, keep_time=False)
+
+
+def parse_datetime(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A date as above, optionally followed by HH:MM or HH:MM:SS."""
+    return _parse_timestamp(s, keep_time=True)
+
+
+def parse_month(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """9/2016, 09/2016, 2016-09, 'Tháng 9/2016', or any date (its month is taken)."""
+    kinds = _kinds(s)
+    months = pd.Series(np.nan, index=s.index)
+    st = kinds == "s"
+    if st.any():
+        text = s[st].astype(str).map(fold)
+        my = text.str.extract(_MONTH_MY)
+        ym = text.str.extract(_MONTH_YM)
+        parts = my.where(my["y"].notna(), ym).apply(pd.to_numeric, errors="coerce")
+        valid = parts["m"].between(1, 12) & parts["y"].between(1900, 2999)
+        months[st] = (parts["y"] * 12 + parts["m"] - 1).where(valid)
+    as_date, _ = _parse_timestamp(s.where(~st | months.isna(), None), keep_time=False)
+    from_date = as_date.dt.year * 12 + as_date.dt.month - 1
+    months = months.fillna(from_date)
+    out = pd.Series(pd.PeriodIndex([pd.NaT] * len(s), freq="M"), index=s.index)
+    ok = months.notna()
+    if ok.any():
+        ordinal = months[ok].astype("int64") - (1970 * 12)
+        out[ok] = pd.PeriodIndex.from_ordinals(ordinal.to_numpy(), freq="M")
+    bad = (kinds != "-") & out.isna()
+    return out, bad
+
+
+def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Có/Không, x/blank, 1/0, TRUE/FALSE (check boxes), yes/no. Blank is 'no'."""
+
+    def boolean(v):
+        if v is None or v == "" or (isinstance(v, float) and v != v):
+            return False
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
+        if isinstance(v, int | float) and v in (0, 1):
+            return bool(v)
+        key = fold(str(v))
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        return None
+
+    out = s.map(boolean)
+    bad = out.isna()
+    return out.astype("boolean"), bad
+
+
+def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers: digits, or a number cell holding a whole number (45.0 is 45)."""
+    kinds = _kinds(s)
+    values = pd.Series(np.nan, index=s.index)
+    n = kinds == "n"
+    if n.any():
+        num = pd.to_numeric(s[n], errors="coerce").astype(float)
+        values[n] = num.where((num % 1 == 0) & (num >= 0))
+    st = kinds == "s"
+    if st.any():
+        text = s[st].astype(str).str.strip()
+        values[st] = pd.to_numeric(text.where(text.str.match(_WHOLE)), errors="coerce")
+    bad = (kinds != "-") & values.isna()
+    return values.astype("Int64"), bad
+
+
+def parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Decimal numbers (coordinates); a decimal comma is accepted."""
+    kinds = _kinds(s)
+    values = pd.Series(np.nan, index=s.index)
+    n = kinds == "n"
+    if n.any():
+        values[n] = pd.to_numeric(s[n], errors="coerce").astype(float)
+    st = kinds == "s"
+    if st.any():
+        text = s[st].astype(str).str.strip()
+        text = text.where(text.str.match(_DECIMAL)).str.replace(",", ".", regex=False)
+        values[st] = pd.to_numeric(text, errors="coerce")
+    bad = (kinds != "-") & values.isna()
+    return values.astype(float), bad
+
+
+def parse_list(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Items separated by ';' or new lines, kept as a tuple of cleaned strings."""
+    text, _ = parse_text(s)
+
+    def items(v):
+        if not isinstance(v, str):
+            return ()
+        return tuple(x.strip() for x in re.split(r"[;\n]", v) if x.strip())
+
+    return text.map(items).astype(object), pd.Series(False, index=s.index)
+
+
+PARSERS = {
+    contract.TEXT: parse_text,
+    contract.ID: parse_text,
+    contract.DATE: parse_date,
+    contract.DATETIME: parse_datetime,
+    contract.MONTH: parse_month,
+    contract.BOOL: parse_bool,
+    contract.INT: parse_int,
+    contract.FLOAT: parse_float,
+    contract.LIST: parse_list,
+}

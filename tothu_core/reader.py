@@ -1,0 +1,423 @@
+"""Turn the raw cells of any backend into one validated, typed Dataset.
+
+The read never stops at the first problem: every bad cell becomes a Problem with the
+sheet's own row number, its row is left out of every figure, and the rest is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from . import contract, texts
+from .assigned import assigned_pairs
+from .dataset import ERROR, WARNING, Dataset, Problem, TabLayout
+from .parsing import PARSERS
+from .sources.base import RawTab, RawWorkbook
+from .textnorm import clean_cell_text, fold, loose_key
+
+# How many groups one cadre may follow before the office is warned.
+MAX_GROUPS_PER_CADRE = 5
+# Phone numbers legitimately start with '+'; they are not formula injection.
+_PHONE_LIKE = r"^\+?[\d\s.\-()]+$"
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+@dataclass
+class _TabRead:
+    spec: contract.Tab
+    frame: pd.DataFrame
+    layout: TabLayout | None
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, severity, tab, row, column, value, message) -> None:
+        value = None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        self.items.append(Problem(severity, tab, row, column, _show(value), message))
+
+    def add_many(self, severity, tab, rows, column, values, messages) -> None:
+        for row, value, message in zip(rows, values, messages, strict=True):
+            self.add(severity, tab, int(row), column, value, message)
+
+
+def _show(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, pd.Period):
+        return value.strftime(contract.MONTH_FORMAT)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime(contract.DATE_FORMAT)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _header_lookup(spec: contract.Tab) -> dict[str, str]:
+    """Loose header name -> column key; canonical headers win over aliases."""
+    lookup: dict[str, str] = {}
+    for col in spec.columns:
+        lookup.setdefault(loose_key(col.header), col.key)
+    for col in spec.columns:
+        for alias in col.aliases:
+            lookup.setdefault(loose_key(alias), col.key)
+    return lookup
+
+
+def _map_header_row(row: list, lookup: dict[str, str]) -> dict[str, int]:
+    mapping: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        key = lookup.get(loose_key(cell))
+        if key is not None and key not in mapping:
+            mapping[key] = index
+    return mapping
+
+
+def _find_tab(spec: contract.Tab, raw: RawWorkbook) -> str | None:
+    names = {loose_key(spec.name), *(loose_key(a) for a in spec.aliases)}
+    exact = [t for t in raw if loose_key(t) == loose_key(spec.name)]
+    if exact:
+        return exact[0]
+    return next((t for t in raw if loose_key(t) in names), None)
+
+
+def _empty_frame(spec: contract.Tab) -> pd.DataFrame:
+    cols = {c.key: pd.Series(dtype=_dtype(c.kind)) for c in spec.columns}
+    cols["row"] = pd.Series(dtype="int64")
+    return pd.DataFrame(cols)
+
+
+def _dtype(kind: str):
+    return {
+        contract.DATE: "datetime64[ns]",
+        contract.DATETIME: "datetime64[ns]",
+        contract.MONTH: "period[M]",
+        contract.BOOL: "boolean",
+        contract.INT: "Int64",
+        contract.FLOAT: "float64",
+        contract.LIST: object,
+    }.get(kind, "str")
+
+
+def _is_blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip()) or cell != cell
+
+
+def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _TabRead:
+    title = _find_tab(spec, raw)
+    if title is None:
+        if not spec.optional:
+            found = ", ".join(f"«{t}»" for t in raw) or "không có trang nào"
+            problems.add(ERROR, spec.name, None, None, None,
+                         texts.MISSING_TAB.format(tab=spec.name, found=found))
+        return _TabRead(spec, _empty_frame(spec), None)
+
+    rows: RawTab = raw[title]
+    lookup = _header_lookup(spec)
+    required = {c.key for c in spec.required_columns}
+    header_index, mapping, best = None, {}, (-1, None, {})
+    for index, row in enumerate(rows):
+        found = _map_header_row(row, lookup)
+        if required <= found.keys():
+            header_index, mapping = index, found
+            break
+        if len(found) > best[0]:
+            best = (len(found), index, found)
+
+    if header_index is None:
+        missing = ", ".join(c.header for c in spec.required_columns if c.key not in best[2])
+        if best[1] is None or best[0] == 0:
+            message = texts.NO_HEADER_ROW.format(title=title, missing=missing)
+            problems.add(ERROR, title, None, None, None, message)
+        else:
+            header_row = rows[best[1]]
+            found = ", ".join(str(c).strip() for c in header_row if not _is_blank(c))
+            message = texts.MISSING_HEADERS.format(
+                title=title, missing=missing, row=best[1] + 1, found=found
+            )
+            problems.add(ERROR, title, best[1] + 1, None, None, message)
+        return _TabRead(spec, _empty_frame(spec), None)
+
+    header = rows[header_index]
+    width = max(len(header), max((i for i in mapping.values()), default=0) + 1)
+    layout = TabLayout(title=title, header_row=header_index + 1, columns=mapping, width=width)
+
+    body = rows[header_index + 1 :]
+    numbers = np.arange(header_index + 2, header_index + 2 + len(body))
+    keep = [i for i, r in enumerate(body) if not all(_is_blank(c) for c in r)]
+    body = [body[i] for i in keep]
+    numbers = numbers[keep]
+
+    def column_cells(index: int) -> pd.Series:
+        cells = [_clean(r[index]) if index < len(r) else None for r in body]
+        return pd.Series(cells, dtype=object)
+
+    frame: dict[str, pd.Series] = {}
+    bad_rows = np.zeros(len(body), dtype=bool)
+    for col in spec.columns:
+        if col.key not in mapping:
+            frame[col.key] = pd.Series([None] * len(body), dtype=_dtype(col.kind)) if body else (
+                pd.Series(dtype=_dtype(col.kind))
+            )
+            continue
+        header_text = str(header[mapping[col.key]]).strip()
+        cells = column_cells(mapping[col.key])
+        values, bad = PARSERS[col.kind](cells)
+        if bad.any():
+            idx = np.flatnonzero(bad.to_numpy())
+            message = texts.BAD_VALUE[col.kind]
+            problems.add_many(ERROR, title, numbers[idx], header_text, cells.iloc[idx],
+                              [message.format(value=_show(cells.iloc[i])) for i in idx])
+            bad_rows |= bad.to_numpy()
+        if col.required:
+            missing = (cells.isna() | (cells == "")).to_numpy() & ~bad.to_numpy()
+            if missing.any():
+                idx = np.flatnonzero(missing)
+                message = texts.MISSING_VALUE.format(column=header_text)
+                problems.add_many(ERROR, title, numbers[idx], header_text,
+                                  [None] * len(idx), [message] * len(idx))
+                bad_rows |= missing
+        if col.kind in (contract.TEXT, contract.LIST) and len(body):
+            _warn_formula_like(col, header_text, cells, numbers, title, problems)
+        frame[col.key] = values
+    frame["row"] = pd.Series(numbers, dtype="int64")
+    df = pd.DataFrame(frame)
+    df = df[~bad_rows].reset_index(drop=True)
+    return _TabRead(spec, df, layout)
+
+
+def _clean(cell):
+    if isinstance(cell, str):
+        cleaned = clean_cell_text(cell)
+        return cleaned or None
+    return cell
+
+
+def _warn_formula_like(col, header_text, cells, numbers, title, problems: _Problems) -> None:
+    text = cells.where(cells.map(lambda v: isinstance(v, str)), "").astype(str)
+    risky = text.str[:1].isin(_FORMULA_STARTS)
+    if col.key == "phone":
+        risky &= ~text.str.match(_PHONE_LIKE)
+    if risky.any():
+        idx = np.flatnonzero(risky.to_numpy())
+        problems.add_many(WARNING, title, numbers[idx], header_text, text.iloc[idx],
+                          [texts.FORMULA_LIKE.format(first=text.iloc[i][0]) for i in idx])
+
+
+def _drop_rows(tab: _TabRead, mask: pd.Series) -> None:
+    tab.frame = tab.frame[~mask.to_numpy()].reset_index(drop=True)
+
+
+def _header_of(tab: _TabRead, key: str) -> str:
+    return tab.spec.column(key).header
+
+
+def _title(tab: _TabRead) -> str:
+    return tab.layout.title if tab.layout else tab.spec.name
+
+
+def _check_unique(tab: _TabRead, problems: _Problems) -> None:
+    key = tab.spec.id_column
+    df = tab.frame
+    dup = df.duplicated(key, keep="first")
+    if dup.any():
+        first_row = df.drop_duplicates(key).set_index(key)["row"]
+        for _, r in df[dup].iterrows():
+            problems.add(ERROR, _title(tab), int(r["row"]), _header_of(tab, key), r[key],
+                         texts.DUPLICATE_ID.format(value=r[key], first_row=first_row[r[key]]))
+        _drop_rows(tab, dup)
+
+
+def _report_rows(tab, mask, key, message_of, problems, severity=ERROR) -> None:
+    """Add one problem per masked row; message_of receives the masked sub-frame."""
+    if not mask.any():
+        return
+    sub = tab.frame[mask.to_numpy()]
+    messages = message_of(sub)
+    column = _header_of(tab, key) if key else None
+    values = sub[key] if key else [None] * len(sub)
+    problems.add_many(severity, _title(tab), sub["row"], column, list(values), list(messages))
+
+
+def _canonical(values: pd.Series, choices: tuple[str, ...]) -> pd.Series:
+    """Map loosely typed words ('yeu', 'YẾU') to the contract's spelling; unknown -> NA."""
+    table = {fold(c): c for c in choices}
+    return values.map(lambda v: table.get(fold(v)) if isinstance(v, str) else None)
+
+
+def _validate_hamlets_and_groups(hamlets, groups, problems) -> None:
+    _check_unique(hamlets, problems)
+    _check_unique(groups, problems)
+
+    ids = set(hamlets.frame["hamlet_id"])
+    by_name: dict[str, str] = {}
+    for hid, name in zip(hamlets.frame["hamlet_id"], hamlets.frame["hamlet_name"], strict=True):
+        folded = fold(name)
+        by_name.setdefault(folded, hid)
+        if folded.startswith("ap "):
+            by_name.setdefault(folded[3:], hid)
+    g = groups.frame
+    given = g["hamlet_id"]
+    resolved = given.where(given.isin(ids), given.map(lambda v: by_name.get(fold(v))))
+    unknown = resolved.isna()
+    _report_rows(groups, unknown, "hamlet_id",
+                 lambda s: [texts.UNKNOWN_HAMLET.format(value=v) for v in s["hamlet_id"]],
+                 problems)
+    g = g.assign(hamlet_id=resolved.astype("str"))
+    groups.frame = g
+    not_positive = groups.frame["households"] <= 0
+    bad = (unknown | not_positive.fillna(False)).astype(bool)
+    _report_rows(groups, not_positive.fillna(False) & ~unknown, "households",
+                 lambda s: [texts.HOUSEHOLDS_NOT_POSITIVE] * len(s), problems)
+    _drop_rows(groups, bad)
+
+    rating = groups.frame["rating"]
+    canonical = _canonical(rating, contract.RATINGS)
+    odd = rating.notna() & canonical.isna()
+    _report_rows(groups, odd, "rating",
+                 lambda s: [texts.UNKNOWN_RATING.format(value=v) for v in s["rating"]],
+                 problems, WARNING)
+    groups.frame = groups.frame.assign(rating=canonical.astype("str"))
+
+
+def _validate_cadres(cadres, problems) -> None:
+    _check_unique(cadres, problems)
+    role = cadres.frame["role"]
+    canonical = _canonical(role, contract.ROLES)
+    odd = role.notna() & canonical.isna()
+    _report_rows(cadres, odd, "role",
+                 lambda s: [texts.UNKNOWN_ROLE.format(value=v) for v in s["role"]],
+                 problems, WARNING)
+    role = canonical.fillna(contract.ROLE_CADRE).astype("str")
+    email = cadres.frame["email"].str.lower()
+    cadres.frame = cadres.frame.assign(role=role, email=email)
+
+
+def _validate_refs(tab, groups, cadres, problems) -> pd.Series:
+    df = tab.frame
+    bad_group = ~df["group_id"].isin(groups.frame["group_id"])
+    bad_cadre = ~df["cadre_id"].isin(cadres.frame["cadre_id"])
+    _report_rows(tab, bad_group, "group_id",
+                 lambda s: [texts.UNKNOWN_GROUP.format(value=v) for v in s["group_id"]], problems)
+    _report_rows(tab, bad_cadre, "cadre_id",
+                 lambda s: [texts.UNKNOWN_CADRE.format(value=v) for v in s["cadre_id"]], problems)
+    return bad_group | bad_cadre
+
+
+def _validate_assignments(assignments, groups, cadres, problems) -> None:
+    bad = _validate_refs(assignments, groups, cadres, problems)
+    df = assignments.frame
+    backwards = (df["end"] < df["start"]).fillna(False) & ~bad
+    _report_rows(assignments, backwards, "end",
+                 lambda s: [texts.END_BEFORE_START.format(end=_show(e), start=_show(b))
+                            for e, b in zip(s["end"], s["start"], strict=True)], problems)
+    _drop_rows(assignments, bad | backwards)
+
+
+def _validate_meetings(meetings, groups, cadres, problems) -> None:
+    bad_ref = _validate_refs(meetings, groups, cadres, problems)
+    df = meetings.frame
+    households = df["group_id"].map(groups.frame.set_index("group_id")["households"])
+    met = df["meeting_date"].notna()
+    present = df["households_present"]
+
+    no_count = met & present.isna() & ~bad_ref
+    _report_rows(meetings, no_count, "households_present",
+                 lambda s: [texts.PRESENT_WITHOUT_DATE] * len(s), problems)
+
+    above = (present > households).fillna(False).astype(bool) & ~bad_ref
+    _report_rows(meetings, above, "households_present",
+                 lambda s: [texts.PRESENT_ABOVE_HOUSEHOLDS.format(present=p, households=h)
+                            for p, h in zip(s["households_present"], households[above], strict=True)],
+                 problems)
+
+    month_of_date = df["meeting_date"].dt.to_period("M")
+    outside = met & (month_of_date != df["month"]) & ~bad_ref
+    _report_rows(meetings, outside, "meeting_date",
+                 lambda s: [texts.MEETING_OUTSIDE_MONTH.format(date=_show(d), month=_show(m))
+                            for d, m in zip(s["meeting_date"], s["month"], strict=True)], problems)
+
+    stray = ~met & present.notna() & ~bad_ref
+    _report_rows(meetings, stray, "households_present",
+                 lambda s: [texts.PRESENT_WITHOUT_MEETING] * len(s), problems, WARNING)
+    _drop_rows(meetings, bad_ref | no_count | above | outside)
+
+
+def _month_list(months: pd.Series, limit: int = 6) -> str:
+    shown = [m.strftime(contract.MONTH_FORMAT) for m in months[:limit]]
+    return ", ".join(shown) + (", …" if len(months) > limit else "")
+
+
+def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) -> None:
+    months = ds.months()
+    if not len(months) or not len(ds.groups):
+        return
+    pairs = assigned_pairs(ds.assignments, months)
+
+    grid = pd.MultiIndex.from_product([ds.groups["group_id"], months], names=["group_id", "month"])
+    covered = pd.MultiIndex.from_frame(pairs[["group_id", "month"]].drop_duplicates())
+    uncovered = grid.difference(covered).to_frame(index=False)
+    if len(uncovered):
+        row_of = ds.groups.set_index("group_id")["row"]
+        for group_id, sub in uncovered.groupby("group_id", sort=False):
+            months_missing = sub["month"].sort_values()
+            problems.add(WARNING, groups_title, int(row_of[group_id]), None, group_id,
+                         texts.GROUP_UNASSIGNED.format(group=group_id, count=len(sub),
+                                                       months=_month_list(months_missing)))
+
+    load = pairs.groupby(["cadre_id", "month"]).size()
+    heavy = load[load > MAX_GROUPS_PER_CADRE].reset_index(name="groups")
+    if len(heavy):
+        cadres = ds.cadres.set_index("cadre_id")
+        title = ds.layouts["cadres"].title if "cadres" in ds.layouts else contract.CADRES.name
+        for cadre_id, sub in heavy.groupby("cadre_id", sort=False):
+            problems.add(WARNING, title, int(cadres.loc[cadre_id, "row"]), None, cadre_id,
+                         texts.CADRE_OVERLOADED.format(cadre=cadre_id, most=int(sub["groups"].max()),
+                                                       count=len(sub), months=_month_list(sub["month"])))
+
+    m = ds.meetings
+    if len(m):
+        known = pd.MultiIndex.from_frame(pairs[["month", "cadre_id", "group_id"]])
+        keys = pd.MultiIndex.from_frame(m[["month", "cadre_id", "group_id"]])
+        stray = ~keys.isin(known)
+        if stray.any():
+            title = ds.layouts["meetings"].title if "meetings" in ds.layouts else contract.MEETINGS.name
+            header = contract.MEETINGS.column("cadre_id").header
+            for _, r in m[stray].iterrows():
+                problems.add(WARNING, title, int(r["row"]), header, r["cadre_id"],
+                             texts.ENTRY_NOT_ASSIGNED.format(cadre=r["cadre_id"], group=r["group_id"],
+                                                             month=_show(r["month"])))
+
+
+def read_dataset(
+    raw: RawWorkbook,
+    *,
+    source_label: str = "",
+    source_url: str | None = None,
+    read_at: datetime | None = None,
+) -> Dataset:
+    """Validate every tab of `raw` and return the typed Dataset with all problems found."""
+    problems = _Problems()
+    tabs = {key: _read_tab(spec, raw, problems) for key, spec in contract.TABS.items()}
+    _validate_hamlets_and_groups(tabs["hamlets"], tabs["groups"], problems)
+    _validate_cadres(tabs["cadres"], problems)
+    _validate_assignments(tabs["assignments"], tabs["groups"], tabs["cadres"], problems)
+    _validate_meetings(tabs["meetings"], tabs["groups"], tabs["cadres"], problems)
+
+    ds = Dataset(
+        **{key: tab.frame for key, tab in tabs.items()},
+        layouts={key: tab.layout for key, tab in tabs.items() if tab.layout is not None},
+        source_label=source_label,
+        source_url=source_url,
+        read_at=read_at or datetime.now(),
+    )
+    _assignment_warnings(ds, _title(tabs["groups"]), problems)
+    ds.problems = problems.items
+    return ds

@@ -1,0 +1,48 @@
+"""Vietnamese sentences the core produces (validation problems, figure reasons).
+
+Kept together so the wording can be reviewed by the office in one place.
+"""
+
+MISSING_TAB = "Không tìm thấy trang «{tab}». Các trang đang có: {found}."
+MISSING_HEADERS = (
+    "Trang «{title}» thiếu cột bắt buộc: {missing}. "
+    "Các cột tìm thấy ở dòng tiêu đề gần đúng nhất (dòng {row}): {found}."
+)
+NO_HEADER_ROW = "Trang «{title}» trống hoặc không có dòng tiêu đề nào với các cột bắt buộc: {missing}."
+
+MISSING_VALUE = "Thiếu giá trị bắt buộc ở cột «{column}»."
+BAD_VALUE = {
+    "date": "Ngày «{value}» không đọc được. Hãy ghi ngày/tháng/năm, ví dụ 26/09/2016.",
+    "datetime": "Thời điểm «{value}» không đọc được. Hãy ghi dạng 26/09/2016 08:30.",
+    "month": "Tháng «{value}» không đọc được. Hãy ghi dạng 09/2016.",
+    "bool": "«{value}» không phải Có/Không. Hãy ghi Có hoặc Không (hoặc x / để trống).",
+    "int": "«{value}» không phải số nguyên không âm. Hãy ghi số, ví dụ 45.",
+    "float": "«{value}» không phải số. Tọa độ ghi dạng 10.2345.",
+}
+DUPLICATE_ID = "Mã «{value}» bị trùng với dòng {first_row}; chỉ dòng {first_row} được tính."
+UNKNOWN_HAMLET = "Ấp «{value}» không có trong trang Ấp (hoặc dòng của ấp đó đang lỗi)."
+UNKNOWN_GROUP = "Mã tổ «{value}» không có trong trang Tổ (hoặc dòng của tổ đó đang lỗi)."
+UNKNOWN_CADRE = "Mã cán bộ «{value}» không có trong trang Cán bộ (hoặc dòng của cán bộ đó đang lỗi)."
+HOUSEHOLDS_NOT_POSITIVE = "Số hộ phải lớn hơn 0."
+END_BEFORE_START = "Đến ngày ({end}) trước Từ ngày ({start})."
+PRESENT_WITHOUT_DATE = "Có ngày họp nhưng thiếu Số hộ dự."
+PRESENT_ABOVE_HOUSEHOLDS = "Số hộ dự ({present}) lớn hơn số hộ của tổ ({households})."
+MEETING_OUTSIDE_MONTH = "Ngày họp {date} không nằm trong tháng báo cáo {month}."
+
+UNKNOWN_RATING = "Xếp loại «{value}» không thuộc Tốt, Khá, Trung bình, Yếu; tạm coi như chưa xếp loại."
+UNKNOWN_ROLE = "Vai trò «{value}» không thuộc Lãnh đạo, Cán bộ, Quản trị; tạm coi là Cán bộ."
+FORMULA_LIKE = (
+    "Ô bắt đầu bằng «{first}» có thể bị Excel hiểu là công thức; "
+    "chương trình giữ nguyên là chữ, nhưng nên sửa lại."
+)
+PRESENT_WITHOUT_MEETING = "Có Số hộ dự nhưng không có Ngày họp: coi như tổ không họp tháng này."
+GROUP_UNASSIGNED = "Tổ {group} chưa có cán bộ phụ trách trong {count} tháng: {months}."
+CADRE_OVERLOADED = "Cán bộ {cadre} phụ trách {most} tổ (nhiều hơn 5) trong {count} tháng: {months}."
+ENTRY_NOT_ASSIGNED = "Cán bộ {cadre} không được phân công tổ {group} trong tháng {month}."
+
+# Reasons a group needs attention (the `Lý do` column of the attention table).
+REASON_WEAK = "Xếp loại Yếu"
+REASON_LOW_ATTENDANCE = "Tỷ lệ hộ dự {pct:.1f}% (dưới 50%)"
+REASON_NO_MEETING = "Không họp 2 tháng liền"
+REASON_CADRE_ABSENT = "Cán bộ phụ trách vắng 2 tháng liền"
+REASON_SEPARATOR = "; "
