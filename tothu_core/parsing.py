@@ -33,6 +33,8 @@ _YMD = re.compile(
 _MONTH_MY = re.compile(r"^(?:thang\s*)?(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})$")
 _MONTH_YM = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$")
 _WHOLE = re.compile(r"^\d+(?:\.0+)?$")
+# Beyond this a float no longer holds every whole number: not a count anyone typed.
+_WHOLE_MAX = 2**53
 _DECIMAL = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
 _TRUE = {"co", "x", "1", "true", "yes", "y", "v", "dung", "\u2713", "\u2714"}
@@ -97,7 +99,17 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
     ).fillna({"hour": 0, "minute": 0, "second": 0})
     if frame.empty:
         return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    return pd.to_datetime(frame, errors="coerce")
+    # pandas adds hours/minutes as durations (25:00 -> next day 01:00): refuse them instead.
+    clock_ok = (frame["hour"] < 24) & (frame["minute"] < 60) & (frame["second"] < 60)
+    return pd.to_datetime(frame, errors="coerce").where(clock_ok)
+
+
+def _timestamp_or_nat(value) -> pd.Timestamp:
+    """A date cell as a Timestamp; a typo such as year 3016 is unreadable, not a crash."""
+    try:
+        return pd.Timestamp(value).as_unit("ns")
+    except (OverflowError, ValueError):
+        return pd.NaT
 
 
 def _parse_timestamp(s: pd.Series, *, keep_time: bool) -> tuple[pd.Series, pd.Series]:
@@ -106,7 +118,7 @@ def _parse_timestamp(s: pd.Series, *, keep_time: bool) -> tuple[pd.Series, pd.Se
 
     t = kinds == "t"
     if t.any():
-        out[t] = pd.to_datetime(s[t].map(lambda v: pd.Timestamp(v)))
+        out[t] = pd.to_datetime(s[t].map(_timestamp_or_nat))
 
     n = kinds == "n"
     if n.any():
@@ -198,6 +210,7 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if st.any():
         text = s[st].astype(str).str.strip()
         values[st] = pd.to_numeric(text.where(text.str.match(_WHOLE)), errors="coerce")
+    values = values.where(values < _WHOLE_MAX)
     bad = (kinds != "-") & values.isna()
     return values.astype("Int64"), bad
 

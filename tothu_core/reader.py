@@ -38,7 +38,7 @@ class _Problems:
         self.items: list[Problem] = []
 
     def add(self, severity, tab, row, column, value, message) -> None:
-        value = None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        value = None if pd.api.types.is_scalar(value) and pd.isna(value) else value
         self.items.append(Problem(severity, tab, row, column, _show(value), message))
 
     def add_many(self, severity, tab, rows, column, values, messages) -> None:

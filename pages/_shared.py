@@ -1,0 +1,309 @@
+"""The frame every page shares: the cached snapshot, the sidebar filters and table downloads.
+
+`app.py` builds one `PageContext` per run (after sign-in) and the pages read it with
+`context()`; no page reads the source, and nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tothu_core import contract
+from tothu_core.access import Viewer
+from tothu_core.dataset import Dataset
+from tothu_core.errors import TothuError
+from tothu_core.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
+from tothu_core.settings import Settings, load_settings
+from tothu_core.snapshot import Snapshot, SnapshotStore
+from tothu_core.sources import describe_choice, resolve_source
+from tothu_core.tables import PERCENT_HEADERS
+from tothu_core.textnorm import fold
+from tothu_core.vietnamese import sort_by_name
+
+ALL = ""
+# Query-string keys: short, without diacritics, so a shared link stays readable.
+QP_MONTH, QP_HAMLET, QP_CADRE = "thang", "ap", "canbo"
+# Session-state keys of the shared filters, prefixed so pages never collide with them.
+KEY_MONTH, KEY_HAMLET, KEY_CADRE, KEY_CADRE_SEARCH = (
+    "filter_month",
+    "filter_hamlet",
+    "filter_cadre",
+    "filter_cadre_search",
+)
+_CONTEXT_KEY = "page_context"
+
+
+@dataclass(frozen=True)
+class Filters:
+    month: pd.Period
+    hamlet: str | None
+    cadre: str | None
+
+    @property
+    def month_text(self) -> str:
+        return self.month.strftime(contract.MONTH_FORMAT)
+
+    @property
+    def kwargs(self) -> dict:
+        return {"hamlet": self.hamlet, "cadre": self.cadre}
+
+
+@dataclass(frozen=True)
+class PageContext:
+    viewer: Viewer
+    snapshot: Snapshot
+    filters: Filters
+    settings: Settings
+    store: SnapshotStore
+
+    @property
+    def ds(self) -> Dataset:
+        return self.snapshot.dataset
+
+    def memo(self, name: str, compute, *args):
+        """A figure computed once per snapshot and filter choice, shared by every visitor."""
+        return self.snapshot.memo((name, self.filters, *args), compute)
+
+
+def secrets() -> dict:
+    """st.secrets as a plain dict; an office without secrets.toml simply has none."""
+    try:
+        return st.secrets.to_dict()
+    except (FileNotFoundError, KeyError, TothuError, Exception):  # noqa: BLE001 - no file is normal
+        return {}
+
+
+def settings() -> Settings:
+    return load_settings(secrets=secrets())
+
+
+def source_choice() -> tuple[str, str]:
+    """(configured source, where it was configured) without touching the source."""
+    return describe_choice(secrets=secrets())
+
+
+def uses_demo() -> bool:
+    return source_choice()[0] == "demo"
+
+
+@st.cache_resource(show_spinner=False)
+def _store(source_spec: str, ttl_seconds: int) -> SnapshotStore:
+    """One store per configured source for the whole server: every session shares it."""
+    return SnapshotStore(resolve_source(source_spec, secrets=secrets()), ttl_seconds=ttl_seconds)
+
+
+def store() -> SnapshotStore:
+    spec, _origin = source_choice()
+    return _store(spec, settings().cache_ttl_seconds)
+
+
+def load_snapshot(*, force: bool = False) -> Snapshot:
+    """The shared snapshot; stops the page with a sentence when there is no data at all."""
+    try:
+        with st.spinner("Đang đọc bảng tính…"):
+            state = store().get(force=force)
+    except TothuError as exc:
+        st.error(f"Không mở được nguồn dữ liệu: {exc}")
+        st.stop()
+    if state.snapshot is None:
+        st.error(f"Chưa đọc được dữ liệu: {state.error}")
+        st.caption("Hãy kiểm tra kết nối rồi bấm «Làm mới dữ liệu», hoặc báo cho người quản trị.")
+        if st.button("Làm mới dữ liệu", key="refresh_failed"):
+            st.rerun()
+        st.stop()
+    if state.error is not None:
+        st.warning(
+            f"Không làm mới được dữ liệu ({state.error}). Đang hiển thị dữ liệu lúc "
+            f"{state.snapshot.read_at:%H:%M %d/%m/%Y}.",
+            icon="⚠️",
+        )
+    return state.snapshot
+
+
+def month_options(ds: Dataset) -> list[str]:
+    """Newest month first, as MM/YYYY."""
+    return [m.strftime(contract.MONTH_FORMAT) for m in reversed(ds.months())]
+
+
+def default_month(ds: Dataset, deadline_day: int) -> str | None:
+    """The newest month whose reports are due already (its deadline has passed).
+
+    Opening the dashboards on the 27th, leadership want last month's complete picture,
+    not the few reports of a month still in progress; that month stays one click away.
+    """
+    from tothu_core.figures import deadline
+
+    months = list(reversed(ds.months()))
+    now = pd.Timestamp.now()
+    due = [m for m in months if deadline(m, day=deadline_day) < now]
+    chosen = due[0] if due else (months[0] if months else None)
+    return chosen.strftime(contract.MONTH_FORMAT) if chosen is not None else None
+
+
+def _from_query(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value.replace("-", "/") if name == QP_MONTH and value else value
+
+
+def sidebar_filters(ds: Dataset, viewer: Viewer) -> Filters:
+    """Month, hamlet and cadre in the sidebar, mirrored in the URL so a link shows the same view."""
+    months = month_options(ds)
+    if not months:
+        st.info("Bảng tính chưa có phân công hay báo cáo nào, nên chưa có tháng để xem.")
+        st.stop()
+    hamlets = dict(zip(ds.hamlets["hamlet_id"], ds.hamlets["hamlet_name"], strict=True))
+    cadres_sorted = sort_by_name(ds.cadres, "name")
+    cadre_names = dict(zip(cadres_sorted["cadre_id"], cadres_sorted["name"], strict=True))
+
+    state = st.session_state
+    if KEY_MONTH not in state or state[KEY_MONTH] not in months:
+        wanted = _from_query(QP_MONTH)
+        state[KEY_MONTH] = (
+            wanted if wanted in months else default_month(ds, settings().deadline_day)
+        )
+    if KEY_HAMLET not in state or (state[KEY_HAMLET] and state[KEY_HAMLET] not in hamlets):
+        wanted = _from_query(QP_HAMLET)
+        state[KEY_HAMLET] = wanted if wanted in hamlets else ALL
+    if KEY_CADRE not in state or (state[KEY_CADRE] and state[KEY_CADRE] not in cadre_names):
+        wanted = _from_query(QP_CADRE)
+        state[KEY_CADRE] = wanted if wanted in cadre_names else ALL
+
+    with st.sidebar:
+        st.selectbox("Tháng", months, key=KEY_MONTH)
+        hamlet = cadre = ALL
+        if viewer.sees_everything:
+            st.selectbox(
+                "Ấp",
+                [ALL, *hamlets],
+                key=KEY_HAMLET,
+                format_func=lambda h: hamlets.get(h, "Tất cả các ấp"),
+            )
+            query = st.text_input(
+                "Tìm cán bộ", key=KEY_CADRE_SEARCH, placeholder="gõ tên, không cần dấu"
+            )
+            options = [ALL] + [
+                c for c, n in cadre_names.items() if not query or fold(query) in fold(n)
+            ]
+            if state[KEY_CADRE] not in options:
+                options.append(state[KEY_CADRE])
+            st.selectbox(
+                "Cán bộ",
+                options,
+                key=KEY_CADRE,
+                format_func=lambda c: f"{cadre_names[c]} ({c})" if c else "Tất cả cán bộ",
+            )
+            hamlet, cadre = state[KEY_HAMLET], state[KEY_CADRE]
+
+    st.query_params.update({QP_MONTH: state[KEY_MONTH].replace("/", "-")})
+    for key, value in ((QP_HAMLET, hamlet), (QP_CADRE, cadre)):
+        if value:
+            st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+    month = pd.Period(year=int(state[KEY_MONTH][3:]), month=int(state[KEY_MONTH][:2]), freq="M")
+    return Filters(month=month, hamlet=hamlet or None, cadre=cadre or None)
+
+
+def set_context(ctx: PageContext) -> None:
+    st.session_state[_CONTEXT_KEY] = ctx
+
+
+def context() -> PageContext:
+    return st.session_state[_CONTEXT_KEY]
+
+
+def page_header(title: str, ctx: PageContext, *, caption: str | None = None) -> None:
+    """The page title plus the scope it shows, so a screenshot explains itself."""
+    st.title(title)
+    scope = [f"Tháng {ctx.filters.month_text}"]
+    if ctx.filters.hamlet:
+        names = ctx.ds.hamlets.set_index("hamlet_id")["hamlet_name"]
+        scope.append(names.get(ctx.filters.hamlet, ctx.filters.hamlet))
+    if ctx.filters.cadre:
+        names = ctx.ds.cadres.set_index("cadre_id")["name"]
+        scope.append(f"cán bộ {names.get(ctx.filters.cadre, ctx.filters.cadre)}")
+    st.caption(" · ".join(scope) + (f" — {caption}" if caption else ""))
+
+
+def show_chart(fig: go.Figure, *, height: int = 360) -> None:
+    """Plotly figures readable on a 380 px phone: legend below, tight margins."""
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 36, "b": 8},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        font={"size": 13},
+    )
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "responsive": True})
+
+
+def table_with_downloads(
+    frame: pd.DataFrame,
+    *,
+    slug: str,
+    ctx: PageContext,
+    key: str,
+    date_columns: tuple[str, ...] = (),
+    datetime_columns: tuple[str, ...] = (),
+    column_config: dict | None = None,
+    empty_message: str = "Không có dòng nào.",
+) -> None:
+    """Show exactly this table and offer it as CSV and Excel, filters applied, to those allowed.
+
+    The files are built only when a button is pressed (deferred), so a page with several
+    tables does not write workbooks on every rerun.
+    """
+    if frame.empty:
+        st.info(empty_message)
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    if not ctx.viewer.may_export:
+        return
+    f = ctx.filters
+    name = {
+        "month": f.month_text,
+        "hamlet": f.hamlet,
+        "cadre": f.cadre,
+    }
+    percent = [c for c in frame.columns if c in PERCENT_HEADERS]
+    left, right = st.columns(2)
+    left.download_button(
+        "⬇ Tải CSV",
+        data=lambda: to_csv_bytes(frame),
+        on_click="ignore",
+        file_name=export_filename(slug, ext="csv", **name),
+        mime=MIME_TYPES["csv"],
+        key=f"{key}_csv",
+        width="stretch",
+    )
+    right.download_button(
+        "⬇ Tải Excel",
+        data=lambda: to_xlsx_bytes(
+            frame,
+            sheet_name=slug,
+            percent_columns=percent,
+            date_columns=date_columns,
+            datetime_columns=datetime_columns,
+        ),
+        on_click="ignore",
+        file_name=export_filename(slug, ext="xlsx", **name),
+        mime=MIME_TYPES["xlsx"],
+        key=f"{key}_xlsx",
+        width="stretch",
+    )
+
+
+def freshness(snapshot: Snapshot) -> None:
+    """'Data as of HH:MM' and a refresh button, at the bottom of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        st.caption(
+            f"Dữ liệu lúc {snapshot.read_at:%H:%M} ngày {snapshot.read_at:%d/%m/%Y}  \n"
+            f"Nguồn: {snapshot.dataset.source_label}"
+        )
+        if st.button("↻ Làm mới dữ liệu", key="refresh", width="stretch"):
+            load_snapshot(force=True)
+            st.rerun()

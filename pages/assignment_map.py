@@ -1,0 +1,93 @@
+"""Bản đồ phân công: every group of each hamlet as a tile with its cadres and state."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from pages._shared import context, page_header, show_chart, table_with_downloads
+from tothu_core import assignment_view as view
+
+ctx = context()
+f = ctx.filters
+
+page_header("Bản đồ phân công", ctx)
+
+tiles = ctx.memo("assignment_map_tiles", lambda: view.group_tiles(ctx.ds, f.month, **f.kwargs))
+summaries = view.hamlet_summaries(ctx.ds, tiles, **f.kwargs)
+
+if summaries.empty:
+    st.info(
+        f"Tháng {f.month_text} cán bộ đang chọn không phụ trách tổ nào, nên bản đồ trống. "
+        "Hãy chọn «Tất cả cán bộ» ở thanh bên."
+    )
+    st.stop()
+
+by_hamlet, on_map, load_tab, history_tab = st.tabs(
+    ["Các tổ theo ấp", "Bản đồ vị trí", "Số tổ/cán bộ", "Thay đổi phân công"]
+)
+
+with by_hamlet:
+    st.html(view.legend_html())
+    for _, summary in summaries.iterrows():
+        st.subheader(summary["hamlet_name"], divider="gray")
+        st.html(view.hamlet_intro_html(summary))
+        if summary["groups"] == 0:
+            st.info(f"{summary['hamlet_name']} chưa có tổ nào trong trang Tổ của bảng tính.")
+            continue
+        st.html(view.tiles_html(tiles[tiles["hamlet_id"] == summary["hamlet_id"]]))
+
+with on_map:
+    points = view.map_points(tiles)
+    if points.empty:
+        st.info(
+            "Các tổ chưa có tọa độ. Điền cột «Vĩ độ» và «Kinh độ» trong trang Tổ "
+            "để xem vị trí trên bản đồ."
+        )
+    else:
+        fig = px.scatter_map(
+            points,
+            lat="Vĩ độ",
+            lon="Kinh độ",
+            color="Tình trạng",
+            color_discrete_map=view.state_colours(),
+            hover_name="Tổ",
+            hover_data={"Ấp": True, "Cán bộ": True, "Vĩ độ": False, "Kinh độ": False},
+            zoom=12,
+            map_style="open-street-map",
+        )
+        fig.update_traces(marker={"size": 12})
+        fig.update_layout(legend_title_text="")
+        show_chart(fig, height=480)
+        missing = len(tiles) - len(points)
+        if missing:
+            st.caption(f"{missing} tổ chưa có tọa độ nên không hiện trên bản đồ.")
+
+with load_tab:
+    load = ctx.memo(
+        "assignment_map_load", lambda: view.cadre_load_view(ctx.ds, f.month, **f.kwargs)
+    )
+    st.caption(view.load_summary_text(load))
+    table_with_downloads(
+        view.cadre_load_table(load),
+        slug="so-to-can-bo",
+        ctx=ctx,
+        key="assignment_map_load",
+        empty_message=f"Tháng {f.month_text} không có cán bộ nào trong phạm vi đang chọn.",
+    )
+
+with history_tab:
+    history = ctx.memo(
+        "assignment_map_history",
+        lambda: view.reassignments(ctx.ds, **f.kwargs, until=f.month),
+    )
+    st.caption(f"Các lần đổi cán bộ phụ trách tổ đến hết tháng {f.month_text}, mới nhất trước.")
+    table_with_downloads(
+        view.reassignment_table(history),
+        slug="thay-doi-phan-cong",
+        ctx=ctx,
+        key="assignment_map_history",
+        date_columns=("Ngày",),
+        column_config={"Ngày": st.column_config.DateColumn(format="DD/MM/YYYY")},
+        empty_message=f"Chưa có lần đổi cán bộ phụ trách nào đến hết tháng {f.month_text}.",
+    )

@@ -1,0 +1,74 @@
+"""Kiểm tra dữ liệu: everything the last read found wrong in the sheet, tab by tab, with the
+sheet's own row numbers so the clerk can go straight to the cell."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._shared import context, table_with_downloads
+from tothu_core import activity
+from tothu_core.dataset import ERROR, WARNING
+
+KEY_SEVERITY = "data_check_severity"
+SHOW_ALL, SHOW_ERRORS, SHOW_WARNINGS = "Tất cả", "Chỉ lỗi", "Chỉ cảnh báo"
+SEVERITY_OF = {SHOW_ALL: None, SHOW_ERRORS: ERROR, SHOW_WARNINGS: WARNING}
+COLUMN_CONFIG = {
+    activity.HEADERS["row"]: st.column_config.NumberColumn(format="%d", width="small"),
+    activity.HEADERS["severity"]: st.column_config.TextColumn(width="small"),
+    activity.HEADERS["message"]: st.column_config.TextColumn(width="large"),
+}
+
+
+def _sheet_link(ctx) -> None:
+    if ctx.ds.source_url:
+        st.link_button(
+            "Mở bảng tính Google để sửa", ctx.ds.source_url, icon=":material/open_in_new:"
+        )
+
+
+def main() -> None:
+    ctx = context()
+    ds = ctx.ds
+    st.title("Kiểm tra dữ liệu")
+    read_at = f" lúc {ds.read_at:%H:%M ngày %d/%m/%Y}" if ds.read_at else ""
+    st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {ds.source_label}")
+    _sheet_link(ctx)
+
+    if not ds.problems:
+        st.success("Không có lỗi nào: mọi dòng của bảng tính đều đọc được và được tính.", icon="✅")
+        return
+
+    errors, warnings = len(ds.errors), len(ds.warnings)
+    left, right = st.columns(2)
+    left.metric("Lỗi", errors)
+    right.metric("Cảnh báo", warnings)
+    st.caption(
+        "**Lỗi**: dòng đó bị bỏ ra khỏi mọi số liệu cho tới khi được sửa. "
+        "**Cảnh báo**: dòng vẫn được tính, nhưng nên xem lại. "
+        "Số dòng là số dòng trong bảng tính (kể cả các dòng tiêu đề)."
+    )
+    choice = st.segmented_control(
+        "Hiển thị", list(SEVERITY_OF), key=KEY_SEVERITY, default=SHOW_ALL, required=True
+    )
+    severity = SEVERITY_OF[choice or SHOW_ALL]
+    rows = activity.problem_rows(ds.problems, severity=severity)
+    if rows.empty:
+        st.success("Không có lỗi nào." if severity == ERROR else "Không có cảnh báo nào.")
+        return
+
+    for tab in activity.problem_tabs(ds.problems).itertuples(index=False):
+        mine = rows[rows["tab"] == tab.tab]
+        if mine.empty:
+            continue
+        label = f"Trang «{tab.tab}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
+        with st.expander(label, expanded=tab.errors > 0):
+            table_with_downloads(
+                activity.for_display(mine, ["row", "column", "value", "message", "severity"]),
+                slug="kiem-tra-du-lieu",
+                ctx=ctx,
+                key=f"data_check_{tab.tab}",
+                column_config=COLUMN_CONFIG,
+            )
+
+
+main()

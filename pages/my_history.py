@@ -1,0 +1,133 @@
+"""Báo cáo của tôi: every report the signed-in cadre typed, corrections included, and how
+complete their reporting was month by month. Only the viewer's own rows, whatever the sidebar
+filters say: this page is about the person signed in."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from pages._shared import context, show_chart, table_with_downloads
+from tothu_core import activity
+from tothu_core.tables import month_text
+
+PERCENT = st.column_config.NumberColumn(format="%.1f%%")
+KEY_MONTH = "my_history_month"
+ALL_MONTHS = ""
+# Months in the completeness chart: a year reads well on a phone.
+CHART_MONTHS = 12
+
+
+def _month_status(months: pd.DataFrame, month: pd.Period, month_label: str) -> None:
+    now = months[months["month"] == month]
+    if now.empty:
+        st.info(f"Tháng {month_label} anh/chị không được phân công tổ nào.")
+        return
+    row = now.iloc[0]
+    cards = (
+        ("Tổ phụ trách", int(row["expected"])),
+        ("Đã báo cáo", int(row["received"])),
+        ("Đúng hạn", int(row["on_time"])),
+        ("Còn thiếu", int(row["missing"])),
+    )
+    st.markdown(f"**Tháng {month_label}**")
+    with st.container(horizontal=True):
+        for label, value in cards:
+            st.metric(label, value)
+
+
+def _completeness(ctx, months: pd.DataFrame) -> None:
+    st.subheader("Mức đầy đủ theo tháng")
+    if months.empty:
+        st.info("Anh/chị chưa được phân công tổ nào trong các tháng có dữ liệu.")
+        return
+    recent = months.head(CHART_MONTHS).iloc[::-1]
+    fig = px.bar(
+        recent.assign(label=month_text(recent["month"])),
+        x="label",
+        y="completeness_pct",
+        text="completeness_pct",
+        labels={"label": "Tháng", "completeness_pct": "Đã nộp (%)"},
+    )
+    fig.update_traces(texttemplate="%{text:.0f}%", marker_color="#1565c0")
+    fig.update_yaxes(range=[0, 110], ticksuffix="%")
+    fig.update_xaxes(type="category", title=None)
+    show_chart(fig, height=300)
+    columns = ["month", "expected", "received", "on_time", "missing", "completeness_pct",
+               "on_time_pct"]  # fmt: skip
+    table_with_downloads(
+        activity.for_display(months, columns),
+        slug="bao-cao-cua-toi-theo-thang",
+        ctx=ctx,
+        key="my_history_months_table",
+        column_config={
+            activity.HEADERS["completeness_pct"]: PERCENT,
+            activity.HEADERS["on_time_pct"]: PERCENT,
+        },
+    )
+
+
+def _entries(ctx, history: pd.DataFrame) -> None:
+    st.subheader("Các báo cáo đã nhập")
+    if history.empty:
+        st.info(
+            "Anh/chị chưa có báo cáo nào trong bảng tính. "
+            "Báo cáo mới nhập ở trang «Nhập báo cáo tháng»."
+        )
+        return
+    st.caption(
+        "Khi một báo cáo được sửa, bản nhập sau cùng được tính; các bản trước giữ lại làm lịch sử."
+    )
+    labels = month_text(history["month"].drop_duplicates()).tolist()
+    if st.session_state.get(KEY_MONTH) not in (ALL_MONTHS, *labels):
+        st.session_state[KEY_MONTH] = ALL_MONTHS
+    chosen = st.selectbox(
+        "Tháng",
+        [ALL_MONTHS, *labels],
+        key=KEY_MONTH,
+        format_func=lambda m: m or "Tất cả các tháng",
+    )
+    shown = history if not chosen else history[month_text(history["month"]) == chosen]
+    columns = ["month", "group_name", "hamlet_name", "counts", "version", "meeting_date",
+               "households_present", "households", "attendance_pct", "cadre_attended", "topics",
+               "situation", "proposals", "submitted_at"]  # fmt: skip
+    table_with_downloads(
+        activity.for_display(shown, columns),
+        slug="bao-cao-cua-toi",
+        ctx=ctx,
+        key="my_history_entries_table",
+        date_columns=(activity.HEADERS["meeting_date"],),
+        datetime_columns=(activity.HEADERS["submitted_at"],),
+        column_config={
+            activity.HEADERS["attendance_pct"]: PERCENT,
+            activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
+            activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(
+                format="DD/MM/YYYY HH:mm"
+            ),
+        },
+    )
+
+
+def main() -> None:
+    ctx = context()
+    ds, viewer, f = ctx.ds, ctx.viewer, ctx.filters
+    day = ctx.settings.deadline_day
+    st.title("Báo cáo của tôi")
+    st.caption(f"{viewer.name} ({viewer.cadre_id}) · mọi tháng có dữ liệu")
+    if f.cadre and f.cadre != viewer.cadre_id:
+        st.caption("Trang này luôn hiện báo cáo của chính anh/chị, không theo bộ lọc cán bộ.")
+    months = ctx.snapshot.memo(
+        ("my_history_months", viewer.cadre_id, day),
+        lambda: activity.cadre_months(ds, viewer.cadre_id, deadline_day=day),
+    )
+    history = ctx.snapshot.memo(
+        ("my_history_entries", viewer.cadre_id),
+        lambda: activity.cadre_history(ds, viewer.cadre_id),
+    )
+    _month_status(months, f.month, f.month_text)
+    _completeness(ctx, months)
+    _entries(ctx, history)
+
+
+main()

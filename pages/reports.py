@@ -1,0 +1,209 @@
+"""Báo cáo tháng: who reported, who is late, who still owes a report (with a phone number to
+call), and what the reports say."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from pages._shared import context, page_header, show_chart, table_with_downloads
+from tothu_core import activity, figures
+
+PERCENT = st.column_config.NumberColumn(format="%.1f%%")
+KEY_SEARCH = "reports_search"
+# Reports written out in full below the table; more would make a phone page endless.
+CARDS_SHOWN = 30
+RATE_CONFIG = {
+    activity.HEADERS["completeness_pct"]: PERCENT,
+    activity.HEADERS["on_time_pct"]: PERCENT,
+}
+
+
+def _kpis(by_hamlet: pd.DataFrame) -> None:
+    expected, received = int(by_hamlet["expected"].sum()), int(by_hamlet["received"].sum())
+    on_time, missing = int(by_hamlet["on_time"].sum()), int(by_hamlet["missing"].sum())
+    share = figures.pct(received, expected)
+    timely = figures.pct(on_time, expected)
+    cards = (
+        ("Phải nộp", f"{expected}", None),
+        ("Đã nộp", f"{received}", None if pd.isna(share) else f"{share:.1f}%"),
+        ("Đúng hạn", f"{on_time}", None if pd.isna(timely) else f"{timely:.1f}%"),
+        ("Chưa nộp", f"{missing}", None),
+    )
+    with st.container(horizontal=True):
+        for label, value, note in cards:
+            st.metric(label, value, delta=note, delta_color="off", delta_arrow="off")
+
+
+def _by_hamlet(ctx, by_hamlet: pd.DataFrame, *, overdue: bool) -> None:
+    if by_hamlet["expected"].sum() == 0:
+        st.info("Phạm vi đang xem không có tổ nào được phân công trong tháng này.")
+        return
+    long = by_hamlet.melt(
+        id_vars="hamlet_name",
+        value_vars=["on_time", "late", "missing"],
+        var_name="state",
+        value_name="reports",
+    )
+    missing = "Chưa nộp" if overdue else "Chưa nộp (còn hạn)"
+    long["state"] = long["state"].map(
+        {"on_time": "Đúng hạn", "late": "Nộp trễ", "missing": missing}
+    )
+    fig = px.bar(
+        long,
+        y="hamlet_name",
+        x="reports",
+        color="state",
+        orientation="h",
+        color_discrete_map={
+            "Đúng hạn": "#2e7d32",
+            "Nộp trễ": "#f9a825",
+            missing: "#c62828" if overdue else "#bdbdbd",
+        },
+        labels={"hamlet_name": "", "reports": "Số báo cáo", "state": ""},
+    )
+    fig.update_yaxes(autorange="reversed")
+    show_chart(fig, height=120 + 40 * len(by_hamlet))
+    columns = ["hamlet_name", "expected", "received", "on_time", "late", "missing",
+               "completeness_pct", "on_time_pct"]  # fmt: skip
+    table_with_downloads(
+        activity.for_display(by_hamlet, ["month", *columns]),
+        slug="bao-cao-theo-ap",
+        ctx=ctx,
+        key="reports_hamlets",
+        column_config=RATE_CONFIG,
+    )
+
+
+def _by_cadre(ctx, by_cadre: pd.DataFrame) -> None:
+    columns = ["name", "cadre_id", "phone", "expected", "received", "on_time", "missing",
+               "completeness_pct", "on_time_pct"]  # fmt: skip
+    table_with_downloads(
+        activity.for_display(by_cadre, ["month", *columns]),
+        slug="bao-cao-theo-can-bo",
+        ctx=ctx,
+        key="reports_cadres",
+        column_config=RATE_CONFIG,
+        empty_message="Không có cán bộ nào được phân công trong phạm vi đang xem.",
+    )
+
+
+def _missing(ctx, missing: pd.DataFrame, *, overdue: bool) -> None:
+    if missing.empty:
+        st.success("Mọi cán bộ trong phạm vi đang xem đã nộp báo cáo tháng này.")
+        return
+    if overdue:
+        st.warning(f"{len(missing)} cán bộ đã quá hạn mà chưa nộp đủ báo cáo.", icon="📞")
+    else:
+        st.caption(f"{len(missing)} cán bộ chưa nộp đủ; vẫn còn trong hạn nộp.")
+    columns = ["name", "position", "phone", "missing", "missing_groups"]
+    table_with_downloads(
+        activity.for_display(missing, columns),
+        slug="chua-nop-bao-cao",
+        ctx=ctx,
+        key="reports_missing",
+        column_config={
+            activity.HEADERS["missing_groups"]: st.column_config.TextColumn(width="large")
+        },
+    )
+
+
+def _entry_card(row: pd.Series) -> None:
+    with st.container(border=True):
+        met = "không họp" if pd.isna(row["meeting_date"]) else f"họp {row['meeting_date']:%d/%m}"
+        st.markdown(f"**{row['group_name']} – {row['hamlet_name']}** · {row['name']} · {met}")
+        if isinstance(row["situation"], str):
+            st.markdown(f"*Tình hình:* {row['situation']}")
+        if isinstance(row["proposals"], str):
+            st.markdown(f"*Kiến nghị:* {row['proposals']}")
+
+
+def _entries(ctx, entries: pd.DataFrame) -> None:
+    if entries.empty:
+        st.info(f"Chưa có báo cáo nào của tháng {ctx.filters.month_text} trong phạm vi đang xem.")
+        return
+    query = st.text_input(
+        "Tìm trong báo cáo",
+        key=KEY_SEARCH,
+        placeholder="gõ không cần dấu, ví dụ: nuoc ngot, kien nghi",
+    )
+    found = activity.search_entries(entries, query)
+    if query.strip():
+        st.caption(f"Tìm thấy {len(found)} trong {len(entries)} báo cáo.")
+    columns = ["group_name", "hamlet_name", "name", "meeting_date", "households_present",
+               "attendance_pct", "cadre_attended", "topics", "situation", "proposals",
+               "submitted_at", "on_time", "versions"]  # fmt: skip
+    table_with_downloads(
+        activity.for_display(found, columns),
+        slug="noi-dung-bao-cao",
+        ctx=ctx,
+        key="reports_entries",
+        date_columns=(activity.HEADERS["meeting_date"],),
+        datetime_columns=(activity.HEADERS["submitted_at"],),
+        column_config={
+            activity.HEADERS["attendance_pct"]: PERCENT,
+            activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
+            activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(
+                format="DD/MM/YYYY HH:mm"
+            ),
+        },
+        empty_message="Không có báo cáo nào khớp với từ cần tìm.",
+    )
+    written = found[found["situation"].notna() | found["proposals"].notna()]
+    if written.empty:
+        return
+    st.markdown("**Tình hình và kiến nghị**")
+    for _, row in written.head(CARDS_SHOWN).iterrows():
+        _entry_card(row)
+    if len(written) > CARDS_SHOWN:
+        st.caption(
+            f"Đang hiện {CARDS_SHOWN} trong {len(written)} báo cáo; gõ từ cần tìm để thu hẹp."
+        )
+
+
+def main() -> None:
+    ctx = context()
+    ds, f = ctx.ds, ctx.filters
+    day = ctx.settings.deadline_day
+    limit = figures.deadline(f.month, day=day)
+    page_header("Báo cáo tháng", ctx, caption=f"hạn nộp hết ngày {limit:%d/%m/%Y}")
+    options = {"hamlet": f.hamlet, "cadre": f.cadre}
+    by_hamlet = ctx.memo(
+        "reports_by_hamlet",
+        lambda: activity.reports_by_hamlet(ds, f.month, **options, deadline_day=day),
+        day,
+    )
+    overdue = activity.deadline_passed(f.month, now=datetime.now(), deadline_day=day)
+    _kpis(by_hamlet)
+    hamlets, cadres, missing, entries = st.tabs(
+        ["Theo ấp", "Theo cán bộ", "Chưa nộp", "Nội dung báo cáo"]
+    )
+    with hamlets:
+        _by_hamlet(ctx, by_hamlet, overdue=overdue)
+    with cadres:
+        _by_cadre(
+            ctx,
+            ctx.memo(
+                "reports_by_cadre",
+                lambda: activity.reports_by_cadre(ds, f.month, **options, deadline_day=day),
+                day,
+            ),
+        )
+    with missing:
+        owed = ctx.memo("reports_missing", lambda: activity.missing_reports(ds, f.month, **options))
+        _missing(ctx, owed, overdue=overdue)
+    with entries:
+        _entries(
+            ctx,
+            ctx.memo(
+                "reports_entries",
+                lambda: activity.month_entries(ds, f.month, **options, deadline_day=day),
+                day,
+            ),
+        )
+
+
+main()

@@ -1,0 +1,55 @@
+"""Starting the real app.py under Streamlit's AppTest, on the demo or on a hand-made workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+# Reading and validating a workbook plus the first figures can exceed AppTest's 3 s default.
+TIMEOUT = 60
+
+
+def use_demo(monkeypatch, data_dir: Path) -> None:
+    """Nothing configured: the bundled demo and its role picker, with files kept in `data_dir`."""
+    monkeypatch.delenv("TOTHU_SOURCE", raising=False)
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TOTHU_ACCOUNTS_FILE", str(data_dir / "no-accounts.json"))
+
+
+def use_workbook(monkeypatch, book: dict, tmp_path: Path) -> Path:
+    """A real source (a workbook written from `book`) with local accounts switched on."""
+    from tothu_core.demo import write_workbook
+
+    path = write_workbook(book, tmp_path / "so-lieu.xlsx")
+    accounts = tmp_path / "accounts.json"
+    accounts.write_text(json.dumps({}), encoding="utf-8")
+    monkeypatch.setenv("TOTHU_SOURCE", str(path))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOTHU_ACCOUNTS_FILE", str(accounts))
+    return path
+
+
+def app(
+    *,
+    cadre: str | None = None,
+    demo_role: str | None = None,
+    page: str | None = None,
+    query: dict | None = None,
+) -> AppTest:
+    """An AppTest of app.py, signed in as `cadre` (local accounts) or with a demo role, then run."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if cadre is not None:
+        at.session_state["auth_local_cadre"] = cadre
+    if demo_role is not None:
+        at.session_state["auth_demo_role"] = demo_role
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        at.run()
+    return at

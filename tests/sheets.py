@@ -1,0 +1,108 @@
+"""Tiny builder for hand-made raw workbooks ({tab title: rows}), so tests read like the sheet.
+
+    raw = book(
+        hamlets=[hamlet("A1", "Ấp Mỹ An")],
+        groups=[group("T1", "A1", 10)],
+        cadres=[cadre("CB01", "Nguyễn Văn An")],
+        assignments=[assign("CB01", "T1", "1/9/2016")],
+        meetings=[meeting("09/2016", "T1", "CB01", "10/9/2016", 8, "x", at="12/9/2016 08:00")],
+    )
+
+Each tab gets the spec's headers on row 1 (so data starts on row 2) unless `above=` rows
+(titles, blank lines) are put on top with `tab(...)`.
+"""
+
+from __future__ import annotations
+
+HAMLET_HEADERS = ["Mã ấp", "Tên ấp"]
+CADRE_HEADERS = ["Mã cán bộ", "Họ và tên"]
+GROUP_HEADERS = ["Mã tổ", "Tên tổ", "Mã ấp", "Số hộ", "Xếp loại"]
+ASSIGNMENT_HEADERS = ["Mã cán bộ", "Mã tổ", "Từ ngày", "Đến ngày"]
+MEETING_HEADERS = [
+    "Tháng",
+    "Mã tổ",
+    "Mã cán bộ",
+    "Ngày họp",
+    "Số hộ dự",
+    "Cán bộ dự",
+    "Thời điểm nhập",
+]
+
+TITLES = {
+    "hamlets": "Ấp",
+    "cadres": "Cán bộ",
+    "groups": "Tổ",
+    "assignments": "Phân công",
+    "meetings": "Sinh hoạt",
+}
+HEADERS = {
+    "hamlets": HAMLET_HEADERS,
+    "cadres": CADRE_HEADERS,
+    "groups": GROUP_HEADERS,
+    "assignments": ASSIGNMENT_HEADERS,
+    "meetings": MEETING_HEADERS,
+}
+
+
+def hamlet(hamlet_id, name=None) -> list:
+    return [hamlet_id, name if name is not None else f"Ấp {hamlet_id}"]
+
+
+def cadre(cadre_id, name=None) -> list:
+    return [cadre_id, name if name is not None else f"Cán bộ {cadre_id}"]
+
+
+def group(group_id, hamlet_id, households, rating="", *, name=None) -> list:
+    return [group_id, name if name is not None else f"Tổ {group_id}", hamlet_id, households, rating]
+
+
+def assign(cadre_id, group_id, start, end="") -> list:
+    return [cadre_id, group_id, start, end]
+
+
+def meeting(month, group_id, cadre_id, date="", present="", attended="", *, at="") -> list:
+    """One Sinh hoạt row; `date` blank means the group did not meet."""
+    return [month, group_id, cadre_id, date, present, attended, at]
+
+
+def tab(headers: list, rows: list[list], *, above: list[list] = ()) -> list[list]:
+    """A tab as the office lays it out: optional title/blank rows, the header, the data."""
+    return [list(r) for r in above] + [list(headers)] + [list(r) for r in rows]
+
+
+def book(
+    *,
+    hamlets=(),
+    cadres=(),
+    groups=(),
+    assignments=(),
+    meetings=(),
+    extra: dict | None = None,
+) -> dict[str, list[list]]:
+    """The five required tabs with the spec's headers and the given data rows."""
+    given = {
+        "hamlets": hamlets,
+        "cadres": cadres,
+        "groups": groups,
+        "assignments": assignments,
+        "meetings": meetings,
+    }
+    raw = {TITLES[k]: tab(HEADERS[k], rows) for k, rows in given.items()}
+    raw.update(extra or {})
+    return raw
+
+
+def small_book(**overrides) -> dict[str, list[list]]:
+    """A clean commune: 1 hamlet, 2 groups, 2 cadres each following one group from 1/2016."""
+    parts = {
+        "hamlets": [hamlet("A1", "Ấp Mỹ An")],
+        "cadres": [cadre("CB01", "Nguyễn Văn An"), cadre("CB02", "Trần Thị Bình")],
+        "groups": [group("T1", "A1", 10), group("T2", "A1", 20)],
+        "assignments": [assign("CB01", "T1", "1/1/2016"), assign("CB02", "T2", "1/1/2016")],
+        "meetings": [
+            meeting("09/2016", "T1", "CB01", "10/9/2016", 8, "x", at="12/9/2016 08:00"),
+            meeting("09/2016", "T2", "CB02", "11/9/2016", 15, "x", at="12/9/2016 09:00"),
+        ],
+    }
+    parts.update(overrides)
+    return book(**parts)

@@ -1,0 +1,293 @@
+"""Local backends: an .xlsx/.ods workbook and a folder of CSV files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import openpyxl
+import pytest
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import Table, TableCell, TableRow
+from odf.text import P
+
+from tothu_core.errors import SourceError, SourceNotFound, WriteError
+from tothu_core.sources.csvdir import CsvFolderSource
+from tothu_core.sources.workbook import WorkbookSource
+
+ENTRY_HEADER = ["Tháng", "Mã tổ", "Mã cán bộ", "Ngày họp", "Mã phiếu"]
+
+
+def make_xlsx(path, sheets: dict[str, dict[str, object]]):
+    """Workbook with cells placed by address, e.g. {"Cán bộ": {"B4": "Mã cán bộ"}}."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, cells in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for address, value in cells.items():
+            sheet[address] = value
+    workbook.save(path)
+    return path
+
+
+def entries_xlsx(path):
+    """A 'Sinh hoạt' tab with a title row, a blank row, the header on row 3 and one entry."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Sinh hoạt"
+    sheet.append(["NHẬT KÝ SINH HOẠT TỔ"])
+    sheet.append([])
+    sheet.append(ENTRY_HEADER)
+    sheet.append(["09/2016", "T001", "CB01", dt.date(2016, 9, 26), "P1"])
+    # A formatted but empty row far below: appending must not jump past it.
+    sheet["A40"].number_format = "dd/mm/yyyy"
+    workbook.create_sheet("Cán bộ").append(["Mã cán bộ", "Họ và tên"])
+    workbook.save(path)
+    return path
+
+
+def run_together(count: int, job) -> list:
+    """Start `count` threads at the same instant so their writes really collide."""
+    barrier = threading.Barrier(count)
+
+    def start(i):
+        barrier.wait()
+        return job(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(start, range(count)))
+
+
+def disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+# --- workbook: reading -------------------------------------------------------------------
+
+
+def test_xlsx_rows_keep_the_sheet_numbering(tmp_path):
+    path = make_xlsx(
+        tmp_path / "so.xlsx",
+        {
+            "Cán bộ": {
+                "C2": "DANH SÁCH CÁN BỘ",
+                "B4": "Mã cán bộ",
+                "C4": "Từ ngày",
+                "D4": "Số hộ",
+                "E4": "Thời điểm nhập",
+                "B5": "CB01",
+                "C5": dt.date(2016, 7, 21),
+                "D5": 45,
+                "E5": dt.datetime(2016, 10, 3, 8, 30, 15),
+                "F5": 10.15,
+            },
+            "Trống": {},
+        },
+    )
+    source = WorkbookSource(path)
+    raw = source.read_raw()
+    assert list(raw) == ["Cán bộ", "Trống"]
+    rows = raw["Cán bộ"]
+    assert rows[0] == [None] * 6 and rows[2] == [None] * 6
+    assert rows[1][2] == "DANH SÁCH CÁN BỘ"
+    assert rows[3][1:5] == ["Mã cán bộ", "Từ ngày", "Số hộ", "Thời điểm nhập"]
+    entered = dt.datetime(2016, 10, 3, 8, 30, 15)
+    assert rows[4] == [None, "CB01", dt.date(2016, 7, 21), 45, entered, 10.15]
+    assert type(rows[4][2]) is dt.date and type(rows[4][3]) is int
+    assert raw["Trống"] == []
+    assert source.label == "Tệp so.xlsx" and source.kind == "workbook" and not source.is_demo
+
+
+def test_ods_is_read_like_xlsx(tmp_path):
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Phân công")
+    contents = [
+        ["PHÂN CÔNG CÁN BỘ"],
+        [],
+        ["Mã cán bộ", "Mã tổ", "Từ ngày", "Số hộ"],
+        ["CB01", "T001", dt.date(2016, 7, 21), 45],
+    ]
+    for values in contents:
+        row = TableRow()
+        for value in values or [None]:
+            if isinstance(value, dt.date):
+                cell = TableCell(valuetype="date", datevalue=value.isoformat())
+                cell.addElement(P(text=value.strftime("%d/%m/%Y")))
+            elif isinstance(value, int):
+                cell = TableCell(valuetype="float", value=value)
+                cell.addElement(P(text=str(value)))
+            elif value is None:
+                cell = TableCell()
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    document.save(str(tmp_path / "so.ods"))
+
+    rows = WorkbookSource(tmp_path / "so.ods").read_raw()["Phân công"]
+    assert rows[0][0] == "PHÂN CÔNG CÁN BỘ"
+    assert all(cell is None for cell in rows[1])
+    assert rows[2] == ["Mã cán bộ", "Mã tổ", "Từ ngày", "Số hộ"]
+    assert rows[3] == ["CB01", "T001", dt.date(2016, 7, 21), 45]
+
+
+def test_missing_or_broken_workbook_says_so(tmp_path):
+    with pytest.raises(SourceNotFound, match="Không tìm thấy tệp"):
+        WorkbookSource(tmp_path / "khong-co.xlsx").read_raw()
+    broken = tmp_path / "hong.xlsx"
+    broken.write_text("không phải bảng tính")
+    with pytest.raises(SourceError, match="hong.xlsx") as caught:
+        WorkbookSource(broken).read_raw()
+    assert not isinstance(caught.value, SourceNotFound)
+
+
+# --- workbook: appending -----------------------------------------------------------------
+
+
+def test_append_lands_below_the_last_row_and_skips_known_keys(tmp_path):
+    source = WorkbookSource(entries_xlsx(tmp_path / "so.xlsx"))
+    rows = [
+        ["10/2016", "T002", "CB01", dt.date(2016, 10, 5), "P2"],
+        ["10/2016", "T003", "CB02", None, "P3"],
+    ]
+    assert source.append_rows("Sinh hoạt", rows, key_column=4) == 2
+    retried = [rows[1], ["10/2016", "T004", "CB02", None, "P4"], ["x", "T004", "", None, "P4"]]
+    assert source.append_rows("Sinh hoạt", retried, key_column=4) == 1
+    assert source.append_rows("Sinh hoạt", [rows[0]], key_column=4) == 0
+
+    table = source.read_raw()["Sinh hoạt"]
+    assert [row[4] for row in table[3:]] == ["P1", "P2", "P3", "P4"]
+    assert table[4][3] == dt.date(2016, 10, 5) and type(table[4][3]) is dt.date
+    assert table[5][3] is None
+    sheet = openpyxl.load_workbook(source.path)["Sinh hoạt"]
+    assert sheet["D5"].is_date and sheet["D5"].number_format == "dd/mm/yyyy"
+
+
+def test_text_starting_with_equals_stays_text(tmp_path):
+    source = WorkbookSource(entries_xlsx(tmp_path / "so.xlsx"))
+    evil = '=HYPERLINK("http://x.example","bấm vào")'
+    source.append_rows("Sinh hoạt", [["10/2016", "T002", "CB01", None, "P2", evil]])
+    cell = openpyxl.load_workbook(source.path)["Sinh hoạt"]["F5"]
+    assert cell.data_type == "s"
+    assert cell.value == evil
+    assert source.read_raw()["Sinh hoạt"][4][5] == evil
+
+
+def test_ods_cannot_be_written(tmp_path):
+    with pytest.raises(WriteError, match=r"\.xlsx"):
+        WorkbookSource(tmp_path / "so.ods").append_rows("Sinh hoạt", [["x"]])
+
+
+def test_unknown_tab_is_a_write_error(tmp_path):
+    source = WorkbookSource(entries_xlsx(tmp_path / "so.xlsx"))
+    with pytest.raises(WriteError, match="Báo cáo"):
+        source.append_rows("Báo cáo", [["x"]])
+    assert source.append_rows("sinh hoat", [["10/2016", "T002", "CB01"]]) == 1
+
+
+def test_forty_writers_at_once_lose_nothing(tmp_path):
+    source = WorkbookSource(entries_xlsx(tmp_path / "so.xlsx"))
+
+    def submit(i):
+        row = ["10/2016", f"T{i:03d}", "CB01", dt.date(2016, 10, 1 + i % 28), f"Q{i}"]
+        first = WorkbookSource(source.path).append_rows("Sinh hoạt", [row], key_column=4)
+        retry = WorkbookSource(source.path).append_rows("Sinh hoạt", [row], key_column=4)
+        return first, retry
+
+    results = run_together(40, submit)
+    assert results == [(1, 0)] * 40
+    ids = [row[4] for row in source.read_raw()["Sinh hoạt"][4:]]
+    assert sorted(ids) == sorted(f"Q{i}" for i in range(40))
+
+
+def test_a_failed_save_leaves_the_file_intact(tmp_path, monkeypatch):
+    source = WorkbookSource(entries_xlsx(tmp_path / "so.xlsx"))
+    before = source.path.read_bytes()
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(WriteError, match="nguyên vẹn"):
+        source.append_rows("Sinh hoạt", [["10/2016", "T002", "CB01", None, "P2"]])
+    assert source.path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".lock") == ["so.xlsx"]
+
+
+# --- CSV folder ----------------------------------------------------------------------------
+
+
+def make_csv_folder(folder):
+    folder.mkdir()
+    (folder / "Cán bộ.csv").write_bytes(
+        "\ufeffMã cán bộ,Họ và tên,Điện thoại\r\nCB01,Nguyễn Hoàng Thái,\r\n".encode()
+    )
+    (folder / "Sinh hoạt.csv").write_text(
+        "Tháng,Mã tổ,Mã cán bộ,Ngày họp,Mã phiếu\n09/2016,T001,CB01,26/09/2016,P1", "utf-8"
+    )
+    (folder / "ghi chú.txt").write_text("không phải một trang", "utf-8")
+    return CsvFolderSource(folder)
+
+
+def test_csv_folder_reads_every_file_as_text(tmp_path):
+    source = make_csv_folder(tmp_path / "so")
+    raw = source.read_raw()
+    assert set(raw) == {"Cán bộ", "Sinh hoạt"}
+    assert raw["Cán bộ"][0] == ["Mã cán bộ", "Họ và tên", "Điện thoại"]
+    assert raw["Cán bộ"][1] == ["CB01", "Nguyễn Hoàng Thái", None]
+    assert raw["Sinh hoạt"][1] == ["09/2016", "T001", "CB01", "26/09/2016", "P1"]
+    assert source.kind == "csv" and "so" in source.label
+
+
+def test_csv_folder_problems_name_the_place(tmp_path):
+    with pytest.raises(SourceNotFound, match="khong-co"):
+        CsvFolderSource(tmp_path / "khong-co").read_raw()
+    folder = tmp_path / "so"
+    folder.mkdir()
+    # Saved by an old program in a Western code page: not UTF-8.
+    (folder / "Tổ.csv").write_bytes("Mã,Tên\nT001,Hòa\n".encode("latin-1"))
+    with pytest.raises(SourceError, match="Tổ.csv"):
+        CsvFolderSource(folder).read_raw()
+
+
+def test_csv_append_keeps_the_file_and_skips_known_keys(tmp_path):
+    source = make_csv_folder(tmp_path / "so")
+    row = ["10/2016", "T002", "CB01", dt.date(2016, 10, 5), "P2"]
+    assert source.append_rows("Sinh hoạt", [row, row], key_column=4) == 1
+    assert source.append_rows("Sinh hoạt", [row], key_column=4) == 0
+    evil = ["11/2016", "T003", "CB01", None, "P3", '=HYPERLINK("x")']
+    assert source.append_rows("Sinh hoạt", [evil], key_column=4) == 1
+    text = (source.folder / "Sinh hoạt.csv").read_text("utf-8")
+    assert text == (
+        "Tháng,Mã tổ,Mã cán bộ,Ngày họp,Mã phiếu\n09/2016,T001,CB01,26/09/2016,P1\n"
+        '10/2016,T002,CB01,05/10/2016,P2\n11/2016,T003,CB01,,P3,"=HYPERLINK(""x"")"\n'
+    )
+    assert source.append_rows("Cán bộ", [["CB02", "Phạm Thanh Diễn", "0912345678"]]) == 1
+    raw = (source.folder / "Cán bộ.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"0912345678\r\n")
+
+
+def test_csv_forty_writers_at_once_lose_nothing(tmp_path):
+    source = make_csv_folder(tmp_path / "so")
+
+    def submit(i):
+        row = ["10/2016", f"T{i:03d}", "CB01", None, f"Q{i}"]
+        first = CsvFolderSource(source.folder).append_rows("Sinh hoạt", [row], key_column=4)
+        retry = CsvFolderSource(source.folder).append_rows("Sinh hoạt", [row], key_column=4)
+        return first, retry
+
+    assert run_together(40, submit) == [(1, 0)] * 40
+    ids = [row[4] for row in source.read_raw()["Sinh hoạt"][2:]]
+    assert sorted(ids) == sorted(f"Q{i}" for i in range(40))
+
+
+def test_csv_failed_save_leaves_the_file_intact(tmp_path, monkeypatch):
+    source = make_csv_folder(tmp_path / "so")
+    before = (source.folder / "Sinh hoạt.csv").read_bytes()
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(WriteError):
+        source.append_rows("Sinh hoạt", [["10/2016", "T002", "CB01", None, "P2"]])
+    assert (source.folder / "Sinh hoạt.csv").read_bytes() == before
+    assert set(source.read_raw()) == {"Cán bộ", "Sinh hoạt"}
+    assert not [p for p in source.folder.iterdir() if p.name.endswith(".tmp")]

@@ -1,0 +1,464 @@
+"""Local sign-in accounts for offices that have no Google accounts.
+
+Only the link username -> Mã cán bộ and an argon2id hash live here; what a person may do comes
+from their `Vai trò` in the spreadsheet. The file sits outside the repository so that it is
+never committed, and every write replaces it whole so a crash cannot leave half an account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from filelock import FileLock, Timeout
+
+from tothu_core.errors import AccessDenied, ConfigError, SourceUnavailable, TothuError
+
+logger = logging.getLogger(__name__)
+
+ACCOUNTS_FILE_ENV = "TOTHU_ACCOUNTS_FILE"
+MIN_PASSWORD_LENGTH = 8
+_FILE_FORMAT = 1
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+# Long enough for a slow disk, short enough that a stuck process is noticed by the clerk.
+_LOCK_TIMEOUT_SECONDS = 10
+
+WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra lại và nhập lại."
+ACCOUNT_LOCKED = "Tài khoản tạm khóa do nhập sai nhiều lần; thử lại sau {until}."
+BAD_USERNAME = (
+    "Tên đăng nhập «{username}» không dùng được: chỉ gồm chữ không dấu, chữ số và các dấu "
+    ". _ - @, bắt đầu bằng chữ hoặc số, tối đa 64 ký tự."
+)
+PASSWORD_TOO_SHORT = "Mật khẩu phải có ít nhất {minimum} ký tự."
+MISSING_CADRE = "Hãy ghi Mã cán bộ (ví dụ CB01) cho tài khoản mới «{username}»."
+BROKEN_FILE = (
+    "Tệp tài khoản {path} bị hỏng hoặc không phải tệp tài khoản ({detail}). "
+    "Hãy khôi phục bản sao lưu hoặc xóa tệp rồi tạo lại tài khoản."
+)
+UNREADABLE_FILE = (
+    "Không đọc/ghi được tệp tài khoản {path}: {detail}. Hãy kiểm tra quyền của thư mục."
+)
+FILE_BUSY = "Tệp tài khoản {path} đang được chương trình khác sử dụng; hãy thử lại sau ít phút."
+
+
+class AccountError(TothuError, ValueError):
+    """An account cannot be created or changed as asked (bad username, short password...)."""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """What may be shown about an account: never its hash."""
+
+    username: str
+    cadre_id: str
+    locked_until: datetime | None = None
+
+
+@dataclass
+class _Account:
+    cadre_id: str
+    password_hash: str
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+    @classmethod
+    def from_json(cls, record: dict) -> _Account:
+        locked = record.get("locked_until")
+        return cls(
+            cadre_id=str(record["cadre_id"]),
+            password_hash=str(record["password_hash"]),
+            failed_attempts=int(record.get("failed_attempts", 0)),
+            locked_until=datetime.fromisoformat(locked) if locked else None,
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "cadre_id": self.cadre_id,
+            "password_hash": self.password_hash,
+            "failed_attempts": self.failed_attempts,
+            "locked_until": self.locked_until.isoformat() if self.locked_until else None,
+        }
+
+
+def default_accounts_path() -> Path:
+    """`$TOTHU_ACCOUNTS_FILE`, else ~/.config/tothu/accounts.json (outside the repository)."""
+    configured = os.environ.get(ACCOUNTS_FILE_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".config" / "tothu" / "accounts.json"
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _username_key(username: str) -> str | None:
+    """Logins are case-insensitive; None when the name could never be a valid login."""
+    key = unicodedata.normalize("NFC", str(username)).strip().casefold()
+    return key if _USERNAME.fullmatch(key) else None
+
+
+def _normalize_password(password: str) -> str:
+    """The same Vietnamese password typed on two keyboards may arrive as NFC or NFD."""
+    return unicodedata.normalize("NFC", password)
+
+
+class AccountStore:
+    """The accounts file: add/reset passwords, check a sign-in, lock out password guessing."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        max_attempts: int = 5,
+        lockout: timedelta = timedelta(minutes=15),
+        clock: Callable[[], datetime] = _local_now,
+        hasher: PasswordHasher | None = None,
+    ):
+        self.path = Path(path) if path is not None else default_accounts_path()
+        self.max_attempts = max_attempts
+        self.lockout = lockout
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()
+        self._dummy_hash: str | None = None
+        self._file_lock = FileLock(f"{self.path}.lock", timeout=_LOCK_TIMEOUT_SECONDS, mode=0o600)
+
+    def set_password(self, username: str, password: str, *, cadre_id: str | None) -> None:
+        """Create the account or replace its password (which also unlocks it).
+
+        `cadre_id=None` keeps the cadre of an existing account.
+        """
+        key = self._require_username(username)
+        password = _normalize_password(password)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(PASSWORD_TOO_SHORT.format(minimum=MIN_PASSWORD_LENGTH))
+        cadre = (cadre_id or "").strip()
+        # Hash before taking the file lock: it is the slow part and needs no shared state.
+        password_hash = self._hasher.hash(password)
+        with self._transaction() as accounts:
+            existing = accounts.get(key)
+            if not cadre and existing is None:
+                raise AccountError(MISSING_CADRE.format(username=key))
+            accounts[key] = _Account(
+                cadre_id=cadre or existing.cadre_id, password_hash=password_hash
+            )
+
+    def verify(self, username: str, password: str) -> str:
+        """The cadre id of a correct sign-in; AccessDenied (one sentence) otherwise."""
+        password = _normalize_password(password)
+        dummy_hash = self._get_dummy_hash()
+        key = _username_key(username)
+        account = self._read_accounts().get(key) if key else None
+        now = self._clock()
+        if account is not None and account.locked_until and now < account.locked_until:
+            raise AccessDenied(self._locked_message(account.locked_until, now))
+        # An unknown user costs one verification too, so timing does not reveal who exists.
+        stored_hash = account.password_hash if account is not None else dummy_hash
+        correct = self._password_matches(stored_hash, password)
+        if account is None:
+            raise AccessDenied(WRONG_CREDENTIALS)
+        if not correct:
+            raise self._record_failure(key, now)
+        return self._record_success(key, account, password)
+
+    def remove(self, username: str) -> bool:
+        """Delete the account; False when there was none."""
+        key = _username_key(username)
+        if key is None or key not in self._read_accounts():
+            return False
+        with self._transaction() as accounts:
+            return accounts.pop(key, None) is not None
+
+    def get(self, username: str) -> AccountInfo | None:
+        """The account's public details, or None."""
+        key = _username_key(username)
+        account = self._read_accounts().get(key) if key else None
+        return None if account is None else _info(key, account)
+
+    def list(self) -> list[AccountInfo]:
+        """Every account by username, without hashes."""
+        accounts = self._read_accounts()
+        return [_info(key, accounts[key]) for key in sorted(accounts)]
+
+    def _record_success(self, key: str, account: _Account, password: str) -> str:
+        needs_rehash = self._hasher.check_needs_rehash(account.password_hash)
+        if account.failed_attempts or account.locked_until or needs_rehash:
+            new_hash = self._hasher.hash(password) if needs_rehash else None
+            with self._transaction() as accounts:
+                current = accounts.get(key)
+                # Skip the update if the password was reset meanwhile.
+                if current is not None and current.password_hash == account.password_hash:
+                    current.failed_attempts = 0
+                    current.locked_until = None
+                    current.password_hash = new_hash or current.password_hash
+        return account.cadre_id
+
+    def _record_failure(self, key: str, now: datetime) -> AccessDenied:
+        """Count the failure, lock the account at the limit; the error to raise."""
+        with self._transaction() as accounts:
+            current = accounts.get(key)
+            if current is None:
+                return AccessDenied(WRONG_CREDENTIALS)
+            current.failed_attempts += 1
+            if current.failed_attempts < self.max_attempts:
+                return AccessDenied(WRONG_CREDENTIALS)
+            # Counting starts afresh once the lock-out is over.
+            current.failed_attempts = 0
+            current.locked_until = now + self.lockout
+            locked_until = current.locked_until
+        logger.warning("Account %r locked until %s after repeated failures.", key, locked_until)
+        return AccessDenied(self._locked_message(locked_until, now))
+
+    def _password_matches(self, stored_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            # A damaged hash is treated like a wrong password: the clerk can only reset it.
+            return False
+
+    def _get_dummy_hash(self) -> str:
+        """Made on the first sign-in attempt, whoever it is for, so no first call stands out."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash("not a password: equalises sign-in timing")
+        return self._dummy_hash
+
+    @staticmethod
+    def _locked_message(locked_until: datetime, now: datetime) -> str:
+        local = locked_until.astimezone(now.tzinfo)
+        until = local.strftime("%H:%M")
+        if local.date() != now.date():
+            until += local.strftime(" ngày %d/%m/%Y")
+        return ACCOUNT_LOCKED.format(until=until)
+
+    @staticmethod
+    def _require_username(username: str) -> str:
+        key = _username_key(username)
+        if key is None:
+            raise AccountError(BAD_USERNAME.format(username=str(username).strip()))
+        return key
+
+    def _read_accounts(self) -> dict[str, _Account]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise ConfigError(
+                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
+            ) from None
+        try:
+            document = json.loads(text)
+            if document.get("format") != _FILE_FORMAT:
+                raise ValueError(f"format {document.get('format')!r}")
+            return {key: _Account.from_json(record) for key, record in document["accounts"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ConfigError(BROKEN_FILE.format(path=self.path, detail=error)) from None
+
+    def _write_accounts(self, accounts: dict[str, _Account]) -> None:
+        document = {
+            "format": _FILE_FORMAT,
+            "accounts": {key: accounts[key].to_json() for key in sorted(accounts)},
+        }
+        # mkstemp creates the file 0600; os.replace swaps it in whole or not at all.
+        try:
+            handle, temp_name = tempfile.mkstemp(prefix=".accounts-", dir=self.path.parent)
+        except OSError as error:
+            raise ConfigError(
+                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
+            ) from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
+                json.dump(document, temp_file, ensure_ascii=False, indent=2)
+                temp_file.flush()
+                os.fsync(temp_file.fileno())
+            os.chmod(temp_name, 0o600)
+            os.replace(temp_name, self.path)
+        except BaseException as error:
+            Path(temp_name).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                detail = error.strerror
+                raise ConfigError(UNREADABLE_FILE.format(path=self.path, detail=detail)) from None
+            raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[dict[str, _Account]]:
+        """Read the accounts under the file lock, let the caller change them, write them back."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._file_lock.acquire()
+        except Timeout:
+            raise SourceUnavailable(FILE_BUSY.format(path=self.path)) from None
+        except OSError as error:
+            raise ConfigError(
+                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
+            ) from None
+        try:
+            accounts = self._read_accounts()
+            yield accounts
+            self._write_accounts(accounts)
+        finally:
+            self._file_lock.release()
+
+
+def _info(key: str, account: _Account) -> AccountInfo:
+    return AccountInfo(username=key, cadre_id=account.cadre_id, locked_until=account.locked_until)
+
+
+# --- Command line: `python -m tothu_core account ...` -------------------------------------------
+
+PASSWORD_PROMPT = "Mật khẩu mới: "
+PASSWORD_AGAIN_PROMPT = "Nhập lại mật khẩu: "
+PASSWORDS_DIFFER = "Hai lần nhập mật khẩu không giống nhau; chưa thay đổi gì. Hãy chạy lại lệnh."
+NO_PASSWORD_ON_STDIN = "Không đọc được mật khẩu từ đầu vào chuẩn (stdin); chưa thay đổi gì."
+ACCOUNT_EXISTS = "Đã có tài khoản «{username}». Muốn đổi mật khẩu thì dùng lệnh reset."
+ACCOUNT_UNKNOWN = "Không có tài khoản «{username}». Dùng lệnh list để xem các tài khoản."
+ACCOUNT_ADDED = "Đã tạo tài khoản «{username}» cho cán bộ {cadre_id}."
+ACCOUNT_RESET = (
+    "Đã đặt mật khẩu mới cho tài khoản «{username}» (cán bộ {cadre_id}); tài khoản đã mở khóa."
+)
+ACCOUNT_REMOVED = "Đã xóa tài khoản «{username}»."
+NO_ACCOUNTS = "Chưa có tài khoản nào trong {path}."
+ACCOUNTS_HEADER = "Các tài khoản trong {path}:"
+LOCKED_NOTE = " (đang tạm khóa đến {until})"
+
+
+def add_account_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `account add|reset|remove|list` on the top-level CLI's subparsers."""
+    parser = subparsers.add_parser(
+        "account",
+        help="quản lý tài khoản đăng nhập cục bộ",
+        description="Quản lý tài khoản đăng nhập cục bộ (cho nơi không dùng tài khoản Google).",
+    )
+    _add_account_arguments(parser)
+    parser.set_defaults(handler=run_account_command)
+    return parser
+
+
+def main_account(argv: Sequence[str] | None = None) -> int:
+    """Entry point for the words after `account`, e.g. ["add", "lan", "--cadre", "CB01"]."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tothu_core account",
+        description="Quản lý tài khoản đăng nhập cục bộ.",
+    )
+    _add_account_arguments(parser)
+    return run_account_command(parser.parse_args(argv))
+
+
+def run_account_command(args: argparse.Namespace) -> int:
+    """Carry out a parsed `account` command; 0 on success, 1 with a printed reason otherwise."""
+    store = AccountStore(args.accounts_file)
+    try:
+        return _ACCOUNT_COMMANDS[args.account_command](store, args)
+    except TothuError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _add_account_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--file",
+        dest="accounts_file",
+        metavar="TỆP",
+        type=Path,
+        default=None,
+        help=f"tệp tài khoản (mặc định: ${ACCOUNTS_FILE_ENV} hoặc ~/.config/tothu/accounts.json)",
+    )
+    commands = parser.add_subparsers(dest="account_command", required=True, metavar="LỆNH")
+
+    add = commands.add_parser("add", help="tạo tài khoản mới")
+    add.add_argument("username", help="tên đăng nhập")
+    add.add_argument("--cadre", required=True, help="Mã cán bộ của người dùng, ví dụ CB01")
+    _add_password_stdin_option(add)
+
+    reset = commands.add_parser("reset", help="đặt mật khẩu mới và mở khóa")
+    reset.add_argument("username", help="tên đăng nhập")
+    reset.add_argument("--cadre", default=None, help="đổi sang Mã cán bộ khác (không bắt buộc)")
+    _add_password_stdin_option(reset)
+
+    remove = commands.add_parser("remove", help="xóa tài khoản")
+    remove.add_argument("username", help="tên đăng nhập")
+
+    commands.add_parser("list", help="liệt kê tài khoản (không hiện mật khẩu)")
+
+
+def _add_password_stdin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="đọc mật khẩu từ dòng đầu của stdin (dùng trong tập lệnh) thay vì hỏi",
+    )
+
+
+def _read_new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise AccountError(NO_PASSWORD_ON_STDIN)
+        return line.rstrip("\r\n")
+    first = getpass.getpass(PASSWORD_PROMPT)
+    if getpass.getpass(PASSWORD_AGAIN_PROMPT) != first:
+        raise AccountError(PASSWORDS_DIFFER)
+    return first
+
+
+def _add_command(store: AccountStore, args: argparse.Namespace) -> int:
+    if store.get(args.username) is not None:
+        raise AccountError(ACCOUNT_EXISTS.format(username=args.username))
+    store.set_password(args.username, _read_new_password(args), cadre_id=args.cadre)
+    info = store.get(args.username)
+    print(ACCOUNT_ADDED.format(username=info.username, cadre_id=info.cadre_id))
+    return 0
+
+
+def _reset_command(store: AccountStore, args: argparse.Namespace) -> int:
+    if store.get(args.username) is None:
+        raise AccountError(ACCOUNT_UNKNOWN.format(username=args.username))
+    store.set_password(args.username, _read_new_password(args), cadre_id=args.cadre)
+    info = store.get(args.username)
+    print(ACCOUNT_RESET.format(username=info.username, cadre_id=info.cadre_id))
+    return 0
+
+
+def _remove_command(store: AccountStore, args: argparse.Namespace) -> int:
+    if not store.remove(args.username):
+        raise AccountError(ACCOUNT_UNKNOWN.format(username=args.username))
+    print(ACCOUNT_REMOVED.format(username=args.username))
+    return 0
+
+
+def _list_command(store: AccountStore, args: argparse.Namespace) -> int:
+    accounts = store.list()
+    if not accounts:
+        print(NO_ACCOUNTS.format(path=store.path))
+        return 0
+    print(ACCOUNTS_HEADER.format(path=store.path))
+    now = _local_now()
+    for info in accounts:
+        note = ""
+        if info.locked_until and info.locked_until > now:
+            until = info.locked_until.astimezone(now.tzinfo).strftime("%H:%M %d/%m/%Y")
+            note = LOCKED_NOTE.format(until=until)
+        print(f"  {info.username}\t{info.cadre_id}{note}")
+    return 0
+
+
+_ACCOUNT_COMMANDS: dict[str, Callable[[AccountStore, argparse.Namespace], int]] = {
+    "add": _add_command,
+    "reset": _reset_command,
+    "remove": _remove_command,
+    "list": _list_command,
+}

@@ -1,0 +1,140 @@
+"""`python -m tothu_core`: write demo data, check a sheet, export tables, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import contract
+from .errors import TothuError
+from .figures import as_month
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+TABLES = contract.RAW_TABLES + contract.DERIVED_TABLES
+
+
+def _month(text: str):
+    try:
+        return as_month(text)
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"tháng «{text}» không hợp lệ, hãy ghi MM/YYYY") from exc
+
+
+def _load(args):
+    from .load import load_dataset
+    from .sources import resolve_source
+
+    return load_dataset(resolve_source(args.source))
+
+
+def cmd_demo(args) -> int:
+    from .demo import generate_workbook, write_workbook
+
+    book = generate_workbook(communes=args.communes, months=args.months, seed=args.seed)
+    path = write_workbook(book, Path(args.path))
+    print(f"Đã ghi dữ liệu mẫu: {path}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    ds = _load(args)
+    if args.json:
+        json.dump([p.as_dict() for p in ds.problems], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for p in ds.problems:
+            where = f"{p.tab}, dòng {p.row}" if p.row else p.tab
+            column = f", cột «{p.column}»" if p.column else ""
+            kind = "LỖI" if p.severity == "error" else "Cảnh báo"
+            print(f"{kind}: {where}{column}: {p.message}")
+        print(f"{len(ds.errors)} lỗi, {len(ds.warnings)} cảnh báo.", file=sys.stderr)
+    return EXIT_PROBLEMS if ds.errors else EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .exportfile import export_filename, to_csv_bytes, to_xlsx_bytes
+    from .tables import SLUGS, Scope, date_headers, export_table
+
+    ds = _load(args)
+    month = args.month
+    if month is None and args.table in contract.DERIVED_TABLES:
+        month = ds.latest_month()
+    scope = Scope(month=month, hamlet=args.hamlet, cadre=args.cadre)
+    frame = export_table(ds, args.table, scope)
+    if args.format == "csv":
+        data = to_csv_bytes(frame)
+    else:
+        from .tables import PERCENT_HEADERS
+
+        dates, datetimes = date_headers(args.table)
+        data = to_xlsx_bytes(
+            frame,
+            sheet_name=SLUGS[args.table],
+            percent_columns=[c for c in frame.columns if c in PERCENT_HEADERS],
+            date_columns=dates,
+            datetime_columns=datetimes,
+        )
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        return EXIT_OK
+    name = args.output or export_filename(
+        SLUGS[args.table],
+        month=month.strftime(contract.MONTH_FORMAT) if month is not None else None,
+        hamlet=args.hamlet,
+        cadre=args.cadre,
+        ext=args.format,
+    )
+    Path(name).write_bytes(data)
+    print(f"Đã xuất {len(frame)} dòng vào {name}", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tothu_core",
+        description="Theo dõi tổ nhân dân tự quản: kiểm tra và xuất dữ liệu từ bảng tính.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    source_help = "đường dẫn .xlsx/.ods, thư mục CSV, địa chỉ Google Sheet hoặc «demo»"
+
+    demo = sub.add_parser("demo", help="ghi một tệp dữ liệu mẫu")
+    demo.add_argument("path")
+    demo.add_argument("--communes", type=int, default=1, help="số xã (mặc định 1)")
+    demo.add_argument("--months", type=int, default=24, help="số tháng báo cáo (mặc định 24)")
+    demo.add_argument("--seed", type=int, default=2016)
+    demo.set_defaults(run=cmd_demo)
+
+    check = sub.add_parser("check", help="liệt kê mọi lỗi và cảnh báo trong bảng tính")
+    check.add_argument("--source", help=source_help)
+    check.add_argument("--json", action="store_true", help="in danh sách dạng JSON")
+    check.set_defaults(run=cmd_check)
+
+    export = sub.add_parser("export", help="xuất một bảng ra CSV hoặc Excel")
+    export.add_argument("table", choices=TABLES)
+    export.add_argument("--source", help=source_help)
+    export.add_argument(
+        "--month", type=_month, help="MM/YYYY; mặc định tháng mới nhất có báo cáo (bảng tổng hợp)"
+    )
+    export.add_argument("--hamlet", help="mã ấp")
+    export.add_argument("--cadre", help="mã cán bộ")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("-o", "--output", help="tệp ghi ra; «-» để in ra màn hình")
+    export.set_defaults(run=cmd_export)
+
+    from .accounts import add_account_parser
+
+    add_account_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None) or args.handler
+    try:
+        return run(args)
+    except TothuError as exc:
+        print(f"Không đọc được nguồn dữ liệu: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE

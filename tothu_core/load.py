@@ -1,0 +1,17 @@
+"""Read a Source into a validated Dataset: the one call every page and command makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .dataset import Dataset
+from .reader import read_dataset
+from .sources.base import Source
+
+
+def load_dataset(source: Source, *, now: datetime | None = None) -> Dataset:
+    """One read of the backend (one batchGet for Google Sheets), then validation."""
+    raw = source.read_raw()
+    return read_dataset(
+        raw, source_label=source.label, source_url=source.url, read_at=now or datetime.now()
+    )

@@ -1,0 +1,127 @@
+"""One shared, refreshed-on-age snapshot of the source for every session of the app.
+
+The app holds one SnapshotStore per source (in `st.cache_resource`), so 20 people opening
+the overview at once cause one read, not 20. A refresh that fails keeps the last good
+snapshot and records the error for the page to show. Figures computed from a snapshot
+are memoised with it, so a rerun or a second visitor never recomputes them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .dataset import Dataset
+from .errors import TothuError
+from .load import load_dataset
+from .sources.base import Source
+
+# Without any good snapshot, a broken source is retried at most this often (each try may
+# take the source's whole give-up time).
+_RETRY_SECONDS = 30.0
+# Memoised figures kept per snapshot; enough for every page × a few filter choices.
+_MEMO_SIZE = 256
+
+
+@dataclass
+class Snapshot:
+    dataset: Dataset
+    version: int
+    read_at: datetime
+    loaded_monotonic: float
+    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def memo(self, key: Hashable, compute: Callable[[], object]):
+        """Compute once per snapshot; callers must not mutate what they get back."""
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = value
+            while len(self._memo) > _MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class SnapshotState:
+    """What a page needs to show: the data, and whether it is stale and why."""
+
+    snapshot: Snapshot | None
+    error: TothuError | None
+    refreshing_failed: bool
+
+
+class SnapshotStore:
+    def __init__(
+        self,
+        source: Source,
+        *,
+        ttl_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.source = source
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._now = now
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._error: TothuError | None = None
+        self._stale = False
+        self._versions = 0
+        self._failed_at: float | None = None
+        self.reads = 0
+
+    def _fresh(self) -> bool:
+        """True when no read is due: a young snapshot, or a failure too recent to retry."""
+        if self._stale:
+            return False
+        age_limit = self.ttl_seconds
+        if self._snapshot is not None:
+            return self._clock() - self._snapshot.loaded_monotonic < age_limit
+        if self._failed_at is not None:
+            return self._clock() - self._failed_at < min(age_limit, _RETRY_SECONDS)
+        return False
+
+    def _state(self) -> SnapshotState:
+        return SnapshotState(self._snapshot, self._error, self._error is not None)
+
+    def get(self, *, force: bool = False) -> SnapshotState:
+        """The current snapshot, reading the source only when it is too old (or forced)."""
+        if not force and self._fresh():
+            return self._state()
+        with self._lock:
+            if not force and self._fresh():
+                return self._state()
+            self._stale = False
+            try:
+                self.reads += 1
+                dataset = load_dataset(self.source, now=self._now())
+            except TothuError as exc:
+                self._error = exc
+                self._failed_at = self._clock()
+                if self._snapshot is not None:
+                    # Keep serving the last good data; try again after another TTL.
+                    self._snapshot.loaded_monotonic = self._clock()
+                return self._state()
+            self._versions += 1
+            self._snapshot = Snapshot(dataset, self._versions, dataset.read_at, self._clock())
+            self._error = None
+            self._failed_at = None
+            return self._state()
+
+    @property
+    def last_error(self) -> TothuError | None:
+        return self._error
+
+    def invalidate(self) -> None:
+        """After a write: the next `get` reads the source once more."""
+        self._stale = True
