@@ -52,7 +52,7 @@ def main() -> None:
         if key in viewer.pages
     ]
     navigation = st.navigation(pages)
-    _auth.sidebar_identity(viewer)
+    _auth.show_identity(viewer)
     filters = _shared.sidebar_filters(snapshot.dataset, viewer)
     _shared.freshness(snapshot)
     _shared.set_context(

@@ -1,38 +1,67 @@
 """Who is using the app: Google sign-in, local accounts, or the demo's role picker.
 
-Signing in never reads the source: only once somebody is signed in does `app.py` load the
-snapshot and match them to the `Cán bộ` tab (e-mail or Mã cán bộ) for their role.
+Deciding whether somebody is signed in never reads the source, so a signed-out visitor
+causes no request to the spreadsheet. Only once somebody is signed in does `app.py` load
+the snapshot and match them to the `Cán bộ` tab (e-mail or Mã cán bộ) for their role.
 """
 
 from __future__ import annotations
 
-import streamlit as st
+from pathlib import Path
 
-from tothu_core import contract
-from tothu_core.access import Viewer, viewer_for_cadre, viewer_for_email
-from tothu_core.accounts import AccountStore, default_accounts_path
+import streamlit as st
+from streamlit.errors import StreamlitAuthError
+
+from tothu_core import access, contract
+from tothu_core.access import DEMO, GOOGLE, LOCAL, Viewer
+from tothu_core.accounts import ACCOUNTS_FILE_ENV, AccountStore, default_accounts_path
 from tothu_core.dataset import Dataset
-from tothu_core.errors import AccessDenied
+from tothu_core.errors import AccessDenied, TothuError
 from tothu_core.vietnamese import sort_by_name
 
 from . import _shared
 
-GOOGLE, LOCAL, DEMO, UNCONFIGURED = "google", "local", "demo", "unconfigured"
 KEY_LOCAL_CADRE = "auth_local_cadre"
+KEY_LOCAL_USERNAME = "auth_local_username"
 KEY_DEMO_ROLE = "auth_demo_role"
 KEY_DEMO_CADRE = "auth_demo_cadre"
+KEY_USERNAME = "auth_form_username"
+KEY_PASSWORD = "auth_form_password"
+KEY_FORM_ERROR = "auth_form_error"
+KEY_REFUSAL = "auth_refusal"
+
+GOOGLE_NOT_READY = (
+    "Chưa đăng nhập bằng Google được vì cấu hình [auth] trong .streamlit/secrets.toml chưa đủ "
+    "hoặc máy chủ thiếu gói Authlib ({detail}). Vui lòng báo người quản trị."
+)
+NOT_CONFIGURED = (
+    "Ứng dụng đang dùng bảng tính thật nhưng chưa được cấu hình cách đăng nhập, "
+    "nên chưa ai xem được dữ liệu."
+)
+HOW_TO_CONFIGURE = (
+    "Người quản trị hãy tạo tài khoản cục bộ bằng lệnh  \n"
+    "`python -m tothu_core account add TEN_DANG_NHAP --cadre CB01`  \n"
+    f"(tệp tài khoản: biến môi trường `{ACCOUNTS_FILE_ENV}`, mặc định "
+    "`~/.config/tothu/accounts.json`), hoặc khai báo đăng nhập Google trong mục `[auth]` của "
+    "`.streamlit/secrets.toml` (xem README)."
+)
+DEMO_ROLE_EMPTY = "Dữ liệu mẫu không có ai với vai trò này; hãy chọn vai trò khác ở thanh bên."
+REFUSED = "Anh/chị chưa có quyền xem dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy."
+ROLE_HINTS = {
+    contract.ROLE_LEADER: "Lãnh đạo – xem mọi trang, tải số liệu, mở lại tháng",
+    contract.ROLE_CADRE: "Cán bộ – nhập báo cáo cho tổ mình phụ trách",
+    contract.ROLE_ADMIN: "Quản trị – như lãnh đạo, thêm kiểm tra dữ liệu và cài đặt",
+}
 
 
 def mode() -> str:
-    """Google when `[auth]` is configured; local accounts when the file exists; demo only on demo data."""
-    secrets = _shared.secrets()
-    if secrets.get("auth"):
-        return GOOGLE
-    if default_accounts_path().exists():
-        return LOCAL
-    if _shared.uses_demo():
-        return DEMO
-    return UNCONFIGURED
+    """Google when `[auth]` is configured; local accounts when their file exists; demo only on
+    the bundled demo data (see `access.sign_in_mode`)."""
+    return access.sign_in_mode(
+        google_configured=bool(_shared.secrets().get("auth")),
+        accounts_file_exists=default_accounts_path().is_file(),
+        source_is_demo=_shared.uses_demo(),
+    )
 
 
 def signed_in() -> bool:
@@ -41,7 +70,7 @@ def signed_in() -> bool:
     if current == GOOGLE:
         return bool(getattr(st.user, "is_logged_in", False))
     if current == LOCAL:
-        return KEY_LOCAL_CADRE in st.session_state
+        return bool(st.session_state.get(KEY_LOCAL_CADRE))
     return current == DEMO
 
 
@@ -50,87 +79,161 @@ def sign_in_page() -> None:
     st.title("Theo dõi tổ nhân dân tự quản")
     current = mode()
     if current == GOOGLE:
-        st.write("Vui lòng đăng nhập bằng tài khoản Google đã đăng ký trong danh sách cán bộ.")
-        if st.button("Đăng nhập bằng Google", type="primary"):
-            st.login()
+        _google_button()
     elif current == LOCAL:
         _local_form()
     else:
-        st.error("Ứng dụng chưa được cấu hình đăng nhập cho nguồn dữ liệu thật.")
-        st.markdown(
-            "Người quản trị hãy tạo tài khoản bằng lệnh  \n"
-            "`python -m tothu_core account add TEN_DANG_NHAP --cadre CB01`  \n"
-            "hoặc cấu hình đăng nhập Google trong `.streamlit/secrets.toml` (xem README)."
-        )
+        st.error(NOT_CONFIGURED)
+        st.markdown(HOW_TO_CONFIGURE)
+
+
+def _google_provider() -> str | None:
+    """None for a flat `[auth]` table; the provider's name for `[auth.google]`-style tables."""
+    table = _shared.secrets().get("auth") or {}
+    if "client_id" in table:
+        return None
+    providers = [name for name, value in table.items() if isinstance(value, dict)]
+    return "google" if "google" in providers else (providers[0] if providers else None)
+
+
+def _google_button() -> None:
+    st.write("Vui lòng đăng nhập bằng tài khoản Google đã ghi trong danh sách cán bộ.")
+    if st.button("Đăng nhập bằng Google", type="primary", icon=":material/login:"):
+        try:
+            st.login(_google_provider())
+        except StreamlitAuthError as exc:
+            st.error(GOOGLE_NOT_READY.format(detail=type(exc).__name__))
+
+
+@st.cache_resource(show_spinner=False)
+def _account_store(path: str) -> AccountStore:
+    """One store per accounts file for the whole server: its timing-equalising dummy hash is
+    then made once, not on every sign-in attempt."""
+    return AccountStore(Path(path))
+
+
+def _check_password() -> None:
+    """Runs before the rerun, so the password leaves the session whatever the outcome."""
+    state = st.session_state
+    username = str(state.get(KEY_USERNAME) or "")
+    password = str(state.get(KEY_PASSWORD) or "")
+    state[KEY_PASSWORD] = ""
+    try:
+        cadre_id = _account_store(str(default_accounts_path())).verify(username, password)
+    except TothuError as exc:
+        state[KEY_FORM_ERROR] = str(exc)
+        return
+    # A fresh session: nothing chosen before signing in carries over to the new person.
+    state.clear()
+    state[KEY_LOCAL_CADRE] = cadre_id
+    state[KEY_LOCAL_USERNAME] = username.strip().casefold()
 
 
 def _local_form() -> None:
-    with st.form("sign_in"):
+    """Username and password; repeated failures lock the account for a while (AccountStore)."""
+    with st.form("auth_sign_in"):
         st.subheader("Đăng nhập")
-        username = st.text_input("Tên đăng nhập", autocomplete="username")
-        password = st.text_input("Mật khẩu", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Đăng nhập", type="primary", width="stretch")
-    if submitted:
-        try:
-            cadre_id = AccountStore().verify(username, password)
-        except AccessDenied as exc:
-            st.error(str(exc))
-            return
-        st.session_state[KEY_LOCAL_CADRE] = cadre_id
-        st.rerun()
+        st.text_input("Tên đăng nhập", key=KEY_USERNAME, autocomplete="username")
+        st.text_input(
+            "Mật khẩu", type="password", key=KEY_PASSWORD, autocomplete="current-password"
+        )
+        st.form_submit_button(
+            "Đăng nhập", type="primary", width="stretch", on_click=_check_password
+        )
+    error = st.session_state.pop(KEY_FORM_ERROR, None)
+    if error:
+        st.error(error)
+    st.caption("Quên mật khẩu hoặc tài khoản bị khóa? Hãy nhờ người quản trị đặt lại mật khẩu.")
 
 
 def resolve_viewer(ds: Dataset) -> Viewer | None:
-    """Match the signed-in person to the sheet; None when the sheet does not know them."""
+    """Match the signed-in person to the sheet; None (the reason kept for `refusal`) when
+    the sheet does not know them."""
     current = mode()
     if current == GOOGLE:
-        return viewer_for_email(ds, getattr(st.user, "email", None))
-    if current == LOCAL:
-        return viewer_for_cadre(ds, st.session_state.get(KEY_LOCAL_CADRE), via=LOCAL)
-    if current == DEMO:
-        return _demo_picker(ds)
-    return None
+        viewer, reason = _google_viewer(ds)
+    elif current == LOCAL:
+        cadre_id = st.session_state.get(KEY_LOCAL_CADRE)
+        viewer = access.viewer_for_cadre(ds, cadre_id, via=LOCAL)
+        reason = access.ACCOUNT_CADRE_GONE.format(cadre_id=cadre_id)
+    elif current == DEMO:
+        viewer, reason = _demo_picker(ds), DEMO_ROLE_EMPTY
+    else:
+        viewer, reason = None, NOT_CONFIGURED
+    if viewer is None:
+        st.session_state[KEY_REFUSAL] = reason
+    return viewer
+
+
+def _google_viewer(ds: Dataset) -> tuple[Viewer | None, str]:
+    email = str(getattr(st.user, "email", "") or "").strip()
+    if getattr(st.user, "email_verified", True) is False:
+        return None, access.EMAIL_NOT_VERIFIED.format(email=email)
+    try:
+        viewer = access.viewer_for_email(ds, email, via=GOOGLE)
+    except AccessDenied as exc:
+        return None, str(exc)
+    return viewer, access.NOT_IN_SHEET.format(email=email or "(không rõ)")
 
 
 def _demo_picker(ds: Dataset) -> Viewer | None:
     """Try each role on the bundled demo data; never offered once a real source is set."""
+    state = st.session_state
+    state.setdefault(KEY_DEMO_ROLE, contract.ROLE_LEADER)
     with st.sidebar:
-        st.info("**Chế độ dùng thử** trên dữ liệu mẫu: chọn vai trò để xem thử.", icon="🧪")
+        st.warning("**Chế độ dùng thử** trên dữ liệu mẫu.", icon=":material/science:")
         role = st.selectbox(
-            "Vai trò dùng thử", contract.ROLES, key=KEY_DEMO_ROLE, index=0
+            "Vai trò dùng thử", contract.ROLES, key=KEY_DEMO_ROLE, format_func=ROLE_HINTS.get
         )
         people = sort_by_name(ds.cadres[ds.cadres["role"] == role], "name")
         if people.empty:
-            st.warning("Dữ liệu mẫu không có ai với vai trò này.")
             return None
         names = dict(zip(people["cadre_id"], people["name"], strict=True))
-        if st.session_state.get(KEY_DEMO_CADRE) not in names:
-            st.session_state[KEY_DEMO_CADRE] = next(iter(names))
+        if state.get(KEY_DEMO_CADRE) not in names:
+            state[KEY_DEMO_CADRE] = next(iter(names))
         cadre_id = st.selectbox(
             "Người dùng thử", list(names), key=KEY_DEMO_CADRE, format_func=names.get
         )
-    return viewer_for_cadre(ds, cadre_id, via=DEMO)
+    return access.viewer_for_cadre(ds, cadre_id, via=DEMO)
 
 
 def refusal() -> None:
+    """A polite refusal and nothing else: no figure, no filter, no link to another page."""
     st.title("Không có quyền truy cập")
-    st.write(
-        "Tài khoản của anh/chị chưa có trong danh sách cán bộ của bảng tính (cột Email), "
-        "nên chưa xem được dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy để được bổ sung."
-    )
+    st.write(st.session_state.get(KEY_REFUSAL) or REFUSED)
     sign_out_button()
 
 
 def sign_out_button() -> None:
+    """Forget everything this session held, then sign out of Google or the local account."""
     current = mode()
-    if current == GOOGLE and st.button("Đăng xuất"):
-        st.logout()
-    elif current == LOCAL and st.button("Đăng xuất"):
-        st.session_state.pop(KEY_LOCAL_CADRE, None)
-        st.rerun()
+    if current not in (GOOGLE, LOCAL):
+        return
+    if st.button("Đăng xuất", key="auth_sign_out", icon=":material/logout:", width="stretch"):
+        st.session_state.clear()
+        if current == GOOGLE:
+            st.logout()
+        else:
+            st.rerun()
 
 
-def sidebar_identity(viewer: Viewer) -> None:
-    with st.sidebar:
-        st.markdown(f"**{viewer.name}**  \n{viewer.role}")
+def _how_signed_in(viewer: Viewer) -> str:
+    if viewer.via == GOOGLE:
+        return f"Google: {getattr(st.user, 'email', '')}"
+    if viewer.via == LOCAL:
+        return f"Tài khoản: {st.session_state.get(KEY_LOCAL_USERNAME, '')}"
+    return "Dùng thử trên dữ liệu mẫu"
+
+
+def show_identity(viewer: Viewer) -> None:
+    """Name and role in the sidebar with sign-out; in demo mode, a banner over every page."""
+    if viewer.via == DEMO:
+        st.info(
+            f"**Chế độ dùng thử** trên dữ liệu mẫu (không phải số liệu thật): đang xem với vai "
+            f"trò **{viewer.role}** – {viewer.name}. Đổi vai trò ở thanh bên.",
+            icon=":material/science:",
+        )
+    with st.sidebar, st.container(border=True):
+        st.markdown(f"**{viewer.name}**  \n{viewer.role} · {viewer.cadre_id}")
+        st.caption(_how_signed_in(viewer))
         sign_out_button()

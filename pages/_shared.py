@@ -17,6 +17,7 @@ from tothu_core.access import Viewer
 from tothu_core.dataset import Dataset
 from tothu_core.errors import TothuError
 from tothu_core.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
+from tothu_core.outbox import Outbox
 from tothu_core.settings import Settings, load_settings
 from tothu_core.snapshot import Snapshot, SnapshotStore
 from tothu_core.sources import describe_choice, resolve_source
@@ -304,6 +305,14 @@ def freshness(snapshot: Snapshot) -> None:
             f"Dữ liệu lúc {snapshot.read_at:%H:%M} ngày {snapshot.read_at:%d/%m/%Y}  \n"
             f"Nguồn: {snapshot.dataset.source_label}"
         )
+        pending_entries_line()
         if st.button("↻ Làm mới dữ liệu", key="refresh", width="stretch"):
             load_snapshot(force=True)
             st.rerun()
+
+
+def pending_entries_line() -> None:
+    """'N báo cáo đang chờ gửi' while the outbox holds entries the sheet has not taken yet."""
+    count = Outbox.in_folder(settings().data_dir).pending_count(store().source.identity)
+    if count:
+        st.warning(f"{count} báo cáo đang chờ gửi vào bảng tính.", icon=":material/schedule_send:")

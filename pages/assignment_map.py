@@ -20,15 +20,17 @@ if summaries.empty:
     st.info(
         f"Tháng {f.month_text} cán bộ đang chọn không phụ trách tổ nào, nên bản đồ trống. "
         "Hãy chọn «Tất cả cán bộ» ở thanh bên."
+        if f.cadre
+        else "Trang Ấp của bảng tính chưa có ấp nào."
     )
     st.stop()
 
-by_hamlet, on_map, load_tab, history_tab = st.tabs(
-    ["Các tổ theo ấp", "Bản đồ vị trí", "Số tổ/cán bộ", "Thay đổi phân công"]
-)
+by_hamlet, on_map, load_tab, history_tab = st.tabs(["Các tổ", "Vị trí", "Cán bộ", "Lịch sử"])
 
 with by_hamlet:
     st.html(view.legend_html())
+    if len(summaries) > 1:
+        st.caption("Chọn một ấp ở thanh bên để xem riêng ấp đó.")
     for _, summary in summaries.iterrows():
         st.subheader(summary["hamlet_name"], divider="gray")
         st.html(view.hamlet_intro_html(summary))
@@ -45,6 +47,7 @@ with on_map:
             "để xem vị trí trên bản đồ."
         )
     else:
+        centre, zoom = view.map_view(points)
         fig = px.scatter_map(
             points,
             lat="Vĩ độ",
@@ -53,17 +56,19 @@ with on_map:
             color_discrete_map=view.state_colours(),
             hover_name="Tổ",
             hover_data={"Ấp": True, "Cán bộ": True, "Vĩ độ": False, "Kinh độ": False},
-            zoom=12,
+            center=centre,
+            zoom=zoom,
             map_style="open-street-map",
         )
         fig.update_traces(marker={"size": 12})
         fig.update_layout(legend_title_text="")
         show_chart(fig, height=480)
-        missing = len(tiles) - len(points)
-        if missing:
-            st.caption(f"{missing} tổ chưa có tọa độ nên không hiện trên bản đồ.")
+        unplaced = view.unplaced_text(tiles, points)
+        if unplaced:
+            st.caption(unplaced)
 
 with load_tab:
+    st.caption(f"Số tổ mỗi cán bộ phụ trách trong tháng {f.month_text}, tính trên toàn xã.")
     load = ctx.memo(
         "assignment_map_load", lambda: view.cadre_load_view(ctx.ds, f.month, **f.kwargs)
     )

@@ -8,6 +8,7 @@ import streamlit as st
 from pages._shared import context, table_with_downloads
 from tothu_core import activity
 from tothu_core.dataset import ERROR, WARNING
+from tothu_core.textnorm import fold
 
 KEY_SEVERITY = "data_check_severity"
 SHOW_ALL, SHOW_ERRORS, SHOW_WARNINGS = "Tất cả", "Chỉ lỗi", "Chỉ cảnh báo"
@@ -39,9 +40,9 @@ def main() -> None:
         return
 
     errors, warnings = len(ds.errors), len(ds.warnings)
-    left, right = st.columns(2)
-    left.metric("Lỗi", errors)
-    right.metric("Cảnh báo", warnings)
+    with st.container(horizontal=True):
+        st.metric("Lỗi", errors)
+        st.metric("Cảnh báo", warnings)
     st.caption(
         "**Lỗi**: dòng đó bị bỏ ra khỏi mọi số liệu cho tới khi được sửa. "
         "**Cảnh báo**: dòng vẫn được tính, nhưng nên xem lại. "
@@ -63,8 +64,8 @@ def main() -> None:
         label = f"Trang «{tab.tab}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
         with st.expander(label, expanded=tab.errors > 0):
             table_with_downloads(
-                activity.for_display(mine, ["row", "column", "value", "message", "severity"]),
-                slug="kiem-tra-du-lieu",
+                activity.for_display(mine, ["row", "message", "column", "value", "severity"]),
+                slug=f"kiem-tra-{fold(tab.tab)}",
                 ctx=ctx,
                 key=f"data_check_{tab.tab}",
                 column_config=COLUMN_CONFIG,

@@ -36,7 +36,8 @@ def _kpis(totals: pd.DataFrame, month: pd.Period) -> None:
 
 def _trend(by_hamlet: pd.DataFrame) -> None:
     st.subheader("Tỷ lệ hộ dự theo tháng")
-    frame = by_hamlet.assign(month_label=month_text(by_hamlet["month"]))
+    with_groups = by_hamlet[by_hamlet["groups"] > 0]
+    frame = with_groups.assign(month_label=month_text(with_groups["month"]))
     if frame["attendance_pct"].isna().all():
         st.info("Chưa có buổi họp nào được báo cáo trong phạm vi đang xem.")
         return
@@ -83,7 +84,7 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
             labels={"hamlet_name": "", "pct": "%", "measure": ""},
             color_discrete_sequence=["#1565c0", "#64b5f6", "#2e7d32"],
         )
-        fig.update_xaxes(range=[0, 100], ticksuffix="%", title=None)
+        fig.update_xaxes(range=[0, 100], dtick=25, ticksuffix="%", title=None)
         fig.update_yaxes(autorange="reversed")
         show_chart(fig, height=120 + 70 * len(month_rows))
     columns = [
@@ -195,7 +196,7 @@ def _topics(ctx) -> None:
 
     totals = activity.topic_totals(reach)
     table_with_downloads(
-        activity.for_display(totals, ["topic", "groups_met", "groups_reached", "reach_pct"]),
+        activity.for_display(totals, ["topic", "reach_pct", "groups_reached", "groups_met"]),
         slug="chu-de",
         ctx=ctx,
         key="meetings_topics",

@@ -50,8 +50,13 @@ def _completeness(ctx, months: pd.DataFrame) -> None:
         text="completeness_pct",
         labels={"label": "Tháng", "completeness_pct": "Đã nộp (%)"},
     )
-    fig.update_traces(texttemplate="%{text:.0f}%", marker_color="#1565c0")
-    fig.update_yaxes(range=[0, 110], ticksuffix="%")
+    fig.update_traces(
+        texttemplate="%{text:.0f}%",
+        textposition="outside",
+        cliponaxis=False,
+        marker_color="#1565c0",
+    )
+    fig.update_yaxes(range=[0, 115], ticksuffix="%", tickvals=[0, 25, 50, 75, 100])
     fig.update_xaxes(type="category", title=None)
     show_chart(fig, height=300)
     columns = ["month", "expected", "received", "on_time", "missing", "completeness_pct",

@@ -36,7 +36,10 @@ trend = ctx.memo(
     ),
     cadre,
 )
-cards = headline.headline_cards(trend, f.month)
+months = pd.PeriodIndex(trend["month"])
+still_open = headline.open_months(months, now=now, deadline_day=deadline_day)
+provisional = f.month in still_open
+cards = headline.headline_cards(trend, f.month, provisional=provisional)
 if cards[0].value == 0:
     st.info("Không có tổ nào trong phạm vi đang chọn. Hãy chọn ấp hoặc cán bộ khác ở thanh bên.")
     st.stop()
@@ -53,14 +56,12 @@ with st.container(horizontal=True, gap="small"):
             border=True,
             width=_CARD_WIDTH,
         )
-st.caption(headline.delta_caption(trend, f.month))
+st.caption(headline.delta_caption(trend, f.month, provisional=provisional))
 
 st.subheader("Diễn biến qua các tháng")
-months = pd.PeriodIndex(trend["month"])
 if len(months) < 2:
     st.caption("Mới có dữ liệu của một tháng, chưa vẽ được diễn biến.")
 else:
-    still_open = headline.open_months(months, now=now, deadline_day=deadline_day)
     for title, keys in (
         ("Sinh hoạt tổ", headline.MEETING_TREND),
         ("Báo cáo của cán bộ", headline.REPORT_TREND),

@@ -99,7 +99,7 @@ def _missing(ctx, missing: pd.DataFrame, *, overdue: bool) -> None:
         st.warning(f"{len(missing)} cán bộ đã quá hạn mà chưa nộp đủ báo cáo.", icon="📞")
     else:
         st.caption(f"{len(missing)} cán bộ chưa nộp đủ; vẫn còn trong hạn nộp.")
-    columns = ["name", "position", "phone", "missing", "missing_groups"]
+    columns = ["name", "phone", "missing", "missing_groups", "position"]
     table_with_downloads(
         activity.for_display(missing, columns),
         slug="chua-nop-bao-cao",

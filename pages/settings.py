@@ -1,2 +1,72 @@
+"""Cài đặt (admins only): where the data comes from, the settings in force and the local accounts.
+
+Read-only: each item says how to change it (environment variable, secrets.toml or the
+account command), because those changes need someone at the server anyway.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
 import streamlit as st
-st.title("stub")
+
+from pages import _auth
+from pages._shared import context, secrets, source_choice, table_with_downloads
+from tothu_core import access, settings_view
+from tothu_core.accounts import AccountStore, default_accounts_path
+from tothu_core.errors import TothuError
+from tothu_core.month_lock import LOCKS_FILE_NAME
+
+_MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$"})
+
+
+def show_rows(rows: list[settings_view.SettingRow]) -> None:
+    for row in rows:
+        with st.container(border=True):
+            st.markdown(f"**{row.name}**  \n{row.value.translate(_MARKDOWN_SPECIALS)}")
+            origin = f"Lấy từ: {row.origin}. " if row.origin else ""
+            st.caption(origin + row.how_to_change)
+
+
+ctx = context()
+# Navigation already hides this page from everyone else; this keeps it so if a link slips through.
+if not ctx.viewer.may_open(access.SETTINGS):
+    st.error("Chỉ người quản trị mới xem được trang Cài đặt.")
+    st.stop()
+
+
+st.title("Cài đặt")
+st.caption("Chỉ để xem. Mỗi mục ghi rõ cách thay đổi; không mục nào hiện khóa bí mật hay mật khẩu.")
+
+st.subheader("Nguồn dữ liệu")
+spec, origin = source_choice()
+show_rows(settings_view.source_rows(spec, origin, source=ctx.store.source))
+
+st.subheader("Báo cáo và bộ nhớ đệm")
+show_rows(settings_view.settings_rows(ctx.settings, environ=os.environ, secrets=secrets()))
+
+st.subheader("Đăng nhập và các tệp của ứng dụng")
+accounts_path = default_accounts_path()
+show_rows(
+    settings_view.file_rows(
+        mode=_auth.mode(),
+        accounts_path=accounts_path,
+        other_files={"Tệp khóa sổ tháng": ctx.settings.data_dir / LOCKS_FILE_NAME},
+    )
+)
+
+st.subheader("Tài khoản cục bộ")
+st.caption(settings_view.ACCOUNTS_HOW)
+try:
+    accounts = AccountStore(accounts_path).list()
+except TothuError as exc:
+    st.error(str(exc))
+else:
+    table_with_downloads(
+        settings_view.accounts_table(ctx.ds, accounts, now=datetime.now().astimezone()),
+        slug="tai-khoan",
+        ctx=ctx,
+        key="settings_accounts",
+        empty_message=f"Chưa có tài khoản cục bộ nào trong {accounts_path}.",
+    )

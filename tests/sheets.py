@@ -106,3 +106,53 @@ def small_book(**overrides) -> dict[str, list[list]]:
     }
     parts.update(overrides)
     return book(**parts)
+
+
+# The hand-made commune of test_figures and test_tables, with entries for 08 and 09/2016:
+#
+#   hamlet A1 "Ấp Mỹ An":    T1  8 households (Tốt), T2 20 (Khá), T3 12 (Yếu)
+#   hamlet A2 "Ấp Bình Hòa": T4 10 (no rating),      T5 30 (Trung bình)
+#   hamlet A3 "Ấp Tân Lợi":  no groups
+#
+# Assignments, and whether each counts in 08, 09, 10/2016:
+#   CB01-T1 from 1/1/2016, open                    08 09 10
+#   CB01-T2 1/1/2016 .. 1/9/2016 (1st day of 09)   08 09 --
+#   CB02-T2 from 30/9/2016 (last day of 09)        -- 09 10
+#   CB02-T4 1/1/2016 .. 31/8/2016 (day before 09)  08 -- --
+#   CB03-T5 from 1/1/2016                          08 09 10
+#   CB03-T3 from 1/1/2016                          08 09 10
+#   CB02-T3 from 1/10/2016                         -- -- 10
+#   CB04 follows nothing.
+COMMUNE = book(
+    hamlets=[hamlet("A1", "Ấp Mỹ An"), hamlet("A2", "Ấp Bình Hòa"), hamlet("A3", "Ấp Tân Lợi")],
+    cadres=[cadre("CB01", "Nguyễn Văn An"), cadre("CB02", "Trần Thị Bình"),
+            cadre("CB03", "Lê Văn Cường"), cadre("CB04", "Phạm Thị Dung")],
+    groups=[group("T1", "A1", 8, "Tốt"), group("T2", "A1", 20, "Khá"),
+            group("T3", "A1", 12, "Yếu"), group("T4", "A2", 10),
+            group("T5", "A2", 30, "Trung bình")],
+    assignments=[
+        assign("CB01", "T1", "1/1/2016"),
+        assign("CB01", "T2", "1/1/2016", "1/9/2016"),
+        assign("CB02", "T2", "30/9/2016"),
+        assign("CB02", "T4", "1/1/2016", "31/8/2016"),
+        assign("CB03", "T5", "1/1/2016"),
+        assign("CB03", "T3", "1/1/2016"),
+        assign("CB02", "T3", "1/10/2016"),
+    ],
+    meetings=[
+        # 08/2016 (deadline 5/9/2016 23:59:59)
+        meeting("08/2016", "T1", "CB01", "10/8/2016", 6, "x", at="3/9/2016 10:00"),
+        meeting("08/2016", "T2", "CB01", "", "", "", at="4/9/2016 10:00"),  # did not meet
+        meeting("08/2016", "T3", "CB03", "12/8/2016", 5, "", at="5/9/2016 23:59:59"),
+        meeting("08/2016", "T4", "CB02", "", "", "", at="20/9/2016 08:00"),  # late
+        meeting("08/2016", "T5", "CB03", "15/8/2016", 20, "x", at="1/9/2016 07:00"),
+        # 09/2016 (deadline 5/10/2016 23:59:59)
+        meeting("09/2016", "T1", "CB01", "10/9/2016", 7, "x", at="5/10/2016 23:59:59"),
+        meeting("09/2016", "T2", "CB01", "", "", "", at="6/10/2016 00:00:00"),  # late
+        meeting("09/2016", "T2", "CB02", "30/9/2016", 10, "Không", at="2/10/2016 09:00"),
+        meeting("09/2016", "T3", "CB03", "20/9/2016", 4, "Không", at="1/10/2016 08:00"),
+        # a correction of T3, after the deadline: 5 present, not 4
+        meeting("09/2016", "T3", "CB03", "20/9/2016", 5, "Không", at="10/10/2016 08:00"),
+        # T4: nobody assigned, no entry; T5: CB03 sent nothing
+    ],
+)  # fmt: skip

@@ -80,6 +80,26 @@ def activity_book(*, entries=ENTRIES, extra_tabs: dict | None = None) -> dict:
     )
 
 
+# Problems planted in the commune above; error rows are left out, so no figure changes.
+PLANTED_ENTRIES = [
+    *ENTRIES,
+    entry("13/2016", "T1", "CB01", at="1/9/2016 08:00"),  # row 9: bad month
+    entry("09/2016", "T1", "CB01", "10/9/2016", 99, "x", at="1/10/2016 08:00"),  # row 10: 99 > 10
+    entry("09/2016", "T9", "CB01", at="1/10/2016 08:00"),  # row 11: unknown group
+]
+PLANTED_ERRORS = 4
+PLANTED_WARNINGS = 1
+
+
+def planted_book() -> dict:
+    """The commune with 4 errors (Tổ row 6; Sinh hoạt rows 9, 10, 11) and 1 warning (Tổ row 2)."""
+    raw = activity_book(entries=PLANTED_ENTRIES)
+    groups = raw["Tổ"]
+    groups[1] = [*groups[1][:4], "Tạm"]  # T1: unknown rating, a warning only
+    groups.append(group("T5", "A1", "abc", name="Tổ 5"))  # row 6: households not a number
+    return raw
+
+
 @pytest.fixture(scope="module")
 def ds():
     data = read_dataset(activity_book())
@@ -397,20 +417,23 @@ def test_no_problems_gives_empty_frames():
 
 
 def test_problem_rows_carry_the_sheets_row_numbers():
-    planted = [
-        *ENTRIES,
-        entry("13/2016", "T1", "CB01", at="1/9/2016 08:00"),  # row 9: bad month
-        entry("09/2016", "T1", "CB01", "10/9/2016", 99, "x", at="1/10/2016 08:00"),  # row 10
-        entry("09/2016", "T9", "CB01", at="1/10/2016 08:00"),  # row 11: unknown group
-    ]
-    data = read_dataset(activity_book(entries=planted))
+    data = read_dataset(planted_book())
     out = activity.problem_rows(data.problems, severity=ERROR)
     assert out[["tab", "row", "column"]].values.tolist() == [
+        ["Tổ", 6, "Số hộ"],
         ["Sinh hoạt", 9, "Tháng"],
         ["Sinh hoạt", 10, "Số hộ dự"],
         ["Sinh hoạt", 11, "Mã tổ"],
     ]
-    assert out["value"].tolist() == ["13/2016", "99", "T9"]
+    assert out["value"].tolist() == ["abc", "13/2016", "99", "T9"]
+    warnings = activity.problem_rows(data.problems, severity=WARNING)
+    assert warnings[["tab", "row", "value"]].values.tolist() == [["Tổ", 2, "Tạm"]]
+
+
+def test_planted_problems_leave_the_figures_alone(ds):
+    planted = read_dataset(planted_book())
+    for frame in (activity.hamlet_activity, activity.reports_by_hamlet):
+        pd.testing.assert_frame_equal(frame(planted, SEP), frame(ds, SEP))
 
 
 # --- display helpers ----------------------------------------------------------------------

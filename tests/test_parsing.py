@@ -196,7 +196,8 @@ def test_whole_numbers(cell, expected):
 
 
 @pytest.mark.parametrize(
-    "cell", ["4a", 45.5, "45.5", -3, "-3", "1,000", "1e3", True, "bốn", 9.3e18, float("inf"), "9" * 25]
+    "cell",
+    ["4a", 45.5, "45.5", -3, "-3", "1,000", "1e3", True, "bốn", 9.3e18, float("inf"), "9" * 25],
 )
 def test_not_whole_numbers_are_refused(cell):
     value, bad = one(parse_int, cell)

@@ -5,9 +5,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from sheets import tab
-from test_figures import COMMUNE
 
+from tests.sheets import COMMUNE, tab
 from tothu_core.reader import read_dataset
 from tothu_core.tables import Scope, date_headers, export_table, raw_table
 

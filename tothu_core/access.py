@@ -1,4 +1,10 @@
-"""Who may open which page and write what (enforced on the server, not by hiding widgets)."""
+"""Who may open which page and see whose groups: decided here, enforced by the server.
+
+The app gives `st.navigation` only the pages of `Viewer.pages`, so a page outside the list
+cannot be reached even by typing its URL; the write path checks every entry against the
+assignments on its own. Roles come from the `Vai trò` column of `Cán bộ` (the reader turns
+a blank or unknown value into `Cán bộ`, the least privileged role).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import pandas as pd
 
 from . import contract
 from .dataset import Dataset
+from .errors import AccessDenied
 
 OVERVIEW = "overview"
 ASSIGNMENT_MAP = "assignment_map"
@@ -20,13 +27,48 @@ MONTH_LOCK = "month_lock"
 DATA_CHECK = "data_check"
 SETTINGS = "settings"
 
-_LEADER_PAGES = (OVERVIEW, ASSIGNMENT_MAP, MEETINGS, REPORTS, MONTHLY_REPORT, ENTRY_FORM,
-                 MY_HISTORY, MONTH_LOCK)
+_CADRE_PAGES = (OVERVIEW, ENTRY_FORM, MY_HISTORY)
+_LEADER_PAGES = (
+    OVERVIEW,
+    ASSIGNMENT_MAP,
+    MEETINGS,
+    REPORTS,
+    MONTHLY_REPORT,
+    ENTRY_FORM,
+    MY_HISTORY,
+    MONTH_LOCK,
+)
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    contract.ROLE_CADRE: (OVERVIEW, ENTRY_FORM, MY_HISTORY),
+    contract.ROLE_CADRE: _CADRE_PAGES,
     contract.ROLE_LEADER: _LEADER_PAGES,
     contract.ROLE_ADMIN: _LEADER_PAGES + (DATA_CHECK, SETTINGS),
 }
+
+# How people sign in, in order of precedence.
+GOOGLE, LOCAL, DEMO, UNCONFIGURED = "google", "local", "demo", "unconfigured"
+
+SIGN_IN_LABELS = {
+    GOOGLE: "Tài khoản Google",
+    LOCAL: "Tài khoản cục bộ",
+    DEMO: "Dùng thử",
+}
+
+NOT_IN_SHEET = (
+    "Địa chỉ {email} chưa có trong danh sách cán bộ của bảng tính (cột Email), nên chưa xem "
+    "được dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy để được bổ sung."
+)
+EMAIL_NOT_VERIFIED = (
+    "Google chưa xác minh địa chỉ {email}, nên chưa thể dùng để đăng nhập. "
+    "Hãy xác minh địa chỉ với Google hoặc đăng nhập bằng tài khoản khác."
+)
+EMAIL_SHARED = (
+    "Địa chỉ {email} được ghi cho nhiều cán bộ ({cadres}) trong bảng tính, nên chưa biết "
+    "anh/chị là ai. Vui lòng báo người quản trị sửa cột Email để mỗi địa chỉ chỉ thuộc một người."
+)
+ACCOUNT_CADRE_GONE = (
+    "Tài khoản này gắn với Mã cán bộ {cadre_id}, nhưng mã đó không còn trong danh sách cán bộ "
+    "của bảng tính. Vui lòng báo người quản trị kiểm tra lại tài khoản."
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +82,8 @@ class Viewer:
 
     @property
     def pages(self) -> tuple[str, ...]:
-        return PAGES_BY_ROLE.get(self.role, PAGES_BY_ROLE[contract.ROLE_CADRE])
+        """The pages this person may open; an unknown role gets the cadre's."""
+        return PAGES_BY_ROLE.get(self.role, _CADRE_PAGES)
 
     @property
     def sees_everything(self) -> bool:
@@ -55,19 +98,67 @@ class Viewer:
     def may_reopen_months(self) -> bool:
         return self.sees_everything
 
+    def may_open(self, page: str) -> bool:
+        return page in self.pages
+
+    def cadre_scope(self, chosen: str | None) -> str | None:
+        """The cadre whose groups a page shows: a cadre always sees their own, whatever was chosen.
+
+        None means every cadre, which only leadership and admins may get.
+        """
+        return chosen if self.sees_everything else self.cadre_id
+
+
+def sign_in_mode(
+    *, google_configured: bool, accounts_file_exists: bool, source_is_demo: bool
+) -> str:
+    """Google when `[auth]` is configured, else local accounts when their file exists.
+
+    The demo's role picker lets anyone be anyone, so it is offered only on the bundled demo
+    data: once a real source is configured without a way to sign in, nobody gets in.
+    """
+    if google_configured:
+        return GOOGLE
+    if accounts_file_exists:
+        return LOCAL
+    if source_is_demo:
+        return DEMO
+    return UNCONFIGURED
+
 
 def _viewer(row: pd.Series, via: str) -> Viewer:
     return Viewer(name=row["name"], cadre_id=row["cadre_id"], role=row["role"], via=via)
 
 
-def viewer_for_email(ds: Dataset, email: str | None, *, via: str = "google") -> Viewer | None:
-    """Match a signed-in e-mail to the `Email` column, ignoring case and spaces."""
-    if not email:
+def _email_key(email: str) -> str:
+    return email.strip().casefold()
+
+
+def viewer_for_email(ds: Dataset, email: str | None, *, via: str = GOOGLE) -> Viewer | None:
+    """Match a signed-in e-mail to the `Email` column, ignoring case and surrounding spaces.
+
+    None when nobody has it; AccessDenied when several cadres share it, because picking
+    one of them could hand someone else's role to the person signing in.
+    """
+    if not email or not email.strip():
         return None
-    match = ds.cadres[ds.cadres["email"].str.strip().str.lower() == email.strip().lower()]
+    emails = ds.cadres["email"].astype("string").str.strip().str.casefold()
+    match = ds.cadres[(emails == _email_key(email)).fillna(False).astype(bool)]
+    if match["cadre_id"].nunique() > 1:
+        cadres = ", ".join(sorted(match["cadre_id"].unique()))
+        raise AccessDenied(EMAIL_SHARED.format(email=email.strip(), cadres=cadres))
     return _viewer(match.iloc[0], via) if len(match) else None
 
 
 def viewer_for_cadre(ds: Dataset, cadre_id: str | None, *, via: str) -> Viewer | None:
-    match = ds.cadres[ds.cadres["cadre_id"] == cadre_id]
+    """The cadre with this `Mã cán bộ` (a local account's link), or None when the sheet
+    no longer has them."""
+    if not cadre_id or not cadre_id.strip():
+        return None
+    ids = ds.cadres["cadre_id"].astype("string")
+    match = ds.cadres[(ids == cadre_id.strip()).fillna(False).astype(bool)]
+    if match.empty:
+        # An account typed as "cb01" still finds CB01, as long as that is unambiguous.
+        folded = (ids.str.casefold() == cadre_id.strip().casefold()).fillna(False).astype(bool)
+        match = ds.cadres[folded] if folded.sum() == 1 else match
     return _viewer(match.iloc[0], via) if len(match) else None

@@ -155,12 +155,12 @@ def hamlet_summaries(
 
 
 def summary_text(summary: pd.Series) -> str:
-    """'18 tổ: ✅ 12 Đã báo cáo · ⏳ 3 Chưa báo cáo · …' (states with no group left out)."""
-    parts = [
-        f"{STATES[key].icon} {int(summary[key])} {STATES[key].label[0].lower()}{STATES[key].label[1:]}"
-        for key in STATES
-        if summary[key]
-    ]
+    """'18 tổ: ✅ 12 đã báo cáo · ⚠️ 2 xếp loại Yếu' (states with no group left out)."""
+    parts = []
+    for key, state in STATES.items():
+        if summary[key]:
+            label = state.label[0].lower() + state.label[1:]
+            parts.append(f"{state.icon} {int(summary[key])} {label}")
     return f"{int(summary['groups'])} tổ: " + " · ".join(parts)
 
 
@@ -187,8 +187,7 @@ def _tile_detail(row) -> str:
     return f"{row.households} hộ · dự {row.attendance_pct:.1f}%{low}"
 
 
-_GRID_CSS = """
-<style>
+_GRID_CSS = """<style>
 .tothu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.5rem;
 margin:.25rem 0 1rem 0;padding:0}
 .tothu-tile{border-left:.35rem solid;border-radius:.4rem;padding:.45rem .55rem;line-height:1.3;
@@ -201,8 +200,7 @@ font-size:.9rem;min-width:0;overflow-wrap:anywhere}
 .tothu-legend{display:flex;flex-wrap:wrap;gap:.35rem .6rem;margin:.25rem 0 .75rem 0;padding:0;
 font-size:.85rem}
 .tothu-legend div{border-left:.35rem solid;border-radius:.3rem;padding:.15rem .45rem}
-</style>
-"""
+</style>"""
 
 
 def tiles_html(tiles: pd.DataFrame) -> str:
@@ -250,6 +248,21 @@ def map_points(tiles: pd.DataFrame) -> pd.DataFrame:
             "Tình trạng": points["state_icon"] + " " + points["state_label"],
         }
     ).reset_index(drop=True)
+
+
+def unplaced_text(tiles: pd.DataFrame, points: pd.DataFrame) -> str | None:
+    """How many groups the geographic map leaves out for want of coordinates."""
+    missing = len(tiles) - len(points)
+    return f"{missing} tổ chưa có tọa độ nên không hiện trên bản đồ." if missing else None
+
+
+def map_view(points: pd.DataFrame) -> tuple[dict, int]:
+    """Centre and zoom that fit every point in about 300 px, the width of a phone's map."""
+    lat, lon = points["Vĩ độ"], points["Kinh độ"]
+    span = max(lat.max() - lat.min(), lon.max() - lon.min(), 0.005)
+    # Plotly's maplibre maps use 512 px tiles: at zoom z the world's 360° are 512·2^z px wide.
+    zoom = int(np.clip(np.floor(np.log2(300 * 360 / 512 / span)), 3, 16))
+    return {"lat": float(lat.mean()), "lon": float(lon.mean())}, zoom
 
 
 def state_colours() -> dict[str, str]:
@@ -304,15 +317,16 @@ def cadre_load_view(
 
 
 def cadre_load_table(view: pd.DataFrame) -> pd.DataFrame:
-    """`cadre_load_view` with Vietnamese headers, as shown and exported."""
+    """`cadre_load_view` with Vietnamese headers, as shown and exported; the name, count and
+    state come first so a phone shows them without scrolling sideways."""
     return pd.DataFrame(
         {
-            "Mã cán bộ": view["cadre_id"],
             "Họ và tên": view["name"],
-            "Chức vụ": view["position"],
             "Số tổ phụ trách": view["groups"],
             "Tình trạng": view["load"].map(LOAD_LABELS),
             "Tổ phụ trách": view["group_names"],
+            "Chức vụ": view["position"],
+            "Mã cán bộ": view["cadre_id"],
         }
     )
 
@@ -449,11 +463,11 @@ def reassignment_table(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Ngày": pd.to_datetime(history["date"]).dt.date,
-            "Mã tổ": history["group_id"],
             "Tên tổ": history["group_name"],
             "Ấp": history["hamlet_name"],
             "Cán bộ cũ": history["from_names"].replace("", "(không có, bổ sung)"),
             "Cán bộ mới": history["to_names"].replace("", "(không ai thay)"),
             "Căn cứ": history["basis"],
+            "Mã tổ": history["group_id"],
         }
     )

@@ -91,6 +91,36 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from .report import build_report, letterhead_from_settings, report_filename
+    from .report_docx import render_docx
+    from .report_pdf import docx_to_pdf
+    from .settings import load_settings
+
+    ds = _load(args)
+    month = args.month or ds.latest_month()
+    if month is None:
+        print("Bảng tính chưa có phân công hay báo cáo nào để làm báo cáo.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    settings = load_settings()
+    letterhead = letterhead_from_settings(settings, committee=args.committee)
+    report = build_report(ds, month, letterhead=letterhead, deadline_day=settings.deadline_day)
+    data = render_docx(report)
+    path = Path(args.output or report_filename(report.month, ext="docx"))
+    path.write_bytes(data)
+    print(f"Đã ghi báo cáo tháng {report.month_text} vào {path}", file=sys.stderr)
+    if not args.pdf:
+        return EXIT_OK
+    result = docx_to_pdf(data)
+    if not result.ok:
+        print(result.reason, file=sys.stderr)
+        return EXIT_PROBLEMS
+    pdf = path.with_suffix(".pdf")
+    pdf.write_bytes(result.data)
+    print(f"Đã ghi bản PDF vào {pdf}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tothu_core",
@@ -122,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     export.add_argument("-o", "--output", help="tệp ghi ra; «-» để in ra màn hình")
     export.set_defaults(run=cmd_export)
+
+    report = sub.add_parser("report", help="viết báo cáo tháng gửi Ban Tuyên giáo (Word, PDF)")
+    report.add_argument("--month", type=_month, help="MM/YYYY; mặc định tháng mới nhất có báo cáo")
+    report.add_argument("--source", help=source_help)
+    report.add_argument("--committee", help="tên cấp ủy, ví dụ «Đảng ủy xã Mỹ Thạnh»")
+    report.add_argument("-o", "--output", help="tệp .docx ghi ra")
+    report.add_argument("--pdf", action="store_true", help="ghi thêm bản PDF (cần LibreOffice)")
+    report.set_defaults(run=cmd_report)
 
     from .accounts import add_account_parser
 

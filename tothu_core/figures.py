@@ -27,6 +27,7 @@ import pandas as pd
 from . import contract, texts
 from .assigned import assigned_pairs
 from .dataset import Dataset
+from .parsing import parse_month
 
 PLANNED_LOAD = 3
 MAX_LOAD = 5
@@ -37,12 +38,18 @@ Months = pd.Period | str | Iterable
 
 
 def as_month(value) -> pd.Period:
-    """'09/2016', '2016-09', a Period or a date -> Period('2016-09')."""
+    """'09/2016', '2016-09', 'Tháng 9/2016', a Period or a date -> Period('2016-09').
+
+    Text is read as the sheet's Tháng column is, so '13/2016' is refused (ValueError)
+    instead of rolling over into 01/2017.
+    """
     if isinstance(value, pd.Period):
         return value.asfreq("M")
-    if isinstance(value, str) and "/" in value:
-        month, year = value.replace("Tháng", "").strip().split("/")
-        return pd.Period(year=int(year), month=int(month), freq="M")
+    if isinstance(value, str):
+        parsed, _ = parse_month(pd.Series([value], dtype=object))
+        if pd.isna(parsed.iloc[0]):
+            raise ValueError(f"Tháng «{value}» không hợp lệ, hãy ghi MM/YYYY.")
+        return parsed.iloc[0]
     return pd.Period(value, freq="M")
 
 
@@ -216,7 +223,9 @@ def expected_reports(
     )
     out = pairs.merge(first.reset_index(), on=keys, how="left")
     out["received"] = out["entries"].fillna(0).astype("int64") > 0
-    limit = out["month"].map(lambda m: deadline(m, day=deadline_day)).astype("datetime64[ns]")
+    # One deadline per month, not per row: a per-row call cost seconds at district scale.
+    limits = {m: deadline(m, day=deadline_day) for m in out["month"].unique()}
+    limit = out["month"].map(limits).astype("datetime64[ns]")
     out["on_time"] = out["received"] & ~(out["first_submitted"] > limit).fillna(False)
     return out.drop(columns="entries")
 
@@ -270,8 +279,13 @@ def needs_attention(
 ) -> pd.DataFrame:
     """Groups that need attention in `month`, with their reasons, most reasons first."""
     month = as_month(month)
-    panel = group_month_panel(ds, pd.PeriodIndex([month - 1, month]), hamlet=hamlet, cadre=cadre)
+    # A group's history does not depend on who follows it now: the cadre filter only picks
+    # the groups, so a group handed over in `month` still shows how it did in month - 1.
+    panel = group_month_panel(ds, pd.PeriodIndex([month - 1, month]), hamlet=hamlet)
     now = panel[panel["month"] == month].set_index("group_id")
+    if cadre:
+        mine = _pairs(ds, pd.PeriodIndex([month]), hamlet, cadre)["group_id"]
+        now = now[now.index.isin(mine)]
     before = panel[panel["month"] == month - 1].set_index("group_id").reindex(now.index)
 
     weak = now["rating"] == contract.RATING_WEAK
@@ -294,7 +308,11 @@ def needs_attention(
         index=now.index,
     )
     count = (reasons != "").sum(axis=1)
-    joined = reasons.apply(lambda r: texts.REASON_SEPARATOR.join(x for x in r if x), axis=1)
+    joined = pd.Series(
+        [texts.REASON_SEPARATOR.join(x for x in r if x) for r in reasons.itertuples(index=False)],
+        index=reasons.index,
+        dtype=object,
+    )
     out = now[["group_name", "hamlet_id", "attendance"]].assign(
         month=month, reasons=joined, reason_count=count
     )

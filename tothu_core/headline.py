@@ -114,10 +114,12 @@ def _delta(now, before, kind: str) -> str | int | None:
     return f"{sign}{number_text(abs(change), decimals=decimals)}{unit}"
 
 
-def headline_cards(trend: pd.DataFrame, month) -> list[Card]:
+def headline_cards(trend: pd.DataFrame, month, *, provisional: bool = False) -> list[Card]:
     """One card per CARD_SPECS for `month`, compared with the month before (when in `trend`).
 
     `trend` is `figures.overview` over several months; the sparkline runs up to `month`.
+    A `provisional` month (still taking reports) gets grey changes: its rates can only
+    rise, and a red arrow would alarm for nothing.
     """
     month = figures.as_month(month)
     rows = trend.set_index("month")
@@ -135,7 +137,7 @@ def headline_cards(trend: pd.DataFrame, month) -> list[Card]:
                 value=value,
                 value_text=_value_text(value, spec.kind),
                 delta=delta,
-                delta_color="normal" if spec.kind == RATE else "off",
+                delta_color="normal" if spec.kind == RATE and not provisional else "off",
                 help=spec.help,
                 trend=tuple(float(v) for v in upto[spec.key].dropna()),
             )
@@ -143,15 +145,18 @@ def headline_cards(trend: pd.DataFrame, month) -> list[Card]:
     return cards
 
 
-def delta_caption(trend: pd.DataFrame, month) -> str:
+def delta_caption(trend: pd.DataFrame, month, *, provisional: bool = False) -> str:
     """What the small numbers under the cards compare with, said once for all cards."""
     previous = figures.as_month(month) - 1
     if previous not in set(trend["month"]):
         return "Chưa có tháng trước trong dữ liệu để so sánh."
-    return (
+    text = (
         f"Số nhỏ dưới mỗi chỉ số: thay đổi so với tháng {previous.strftime(contract.MONTH_FORMAT)}"
         " (với tỷ lệ: tính bằng điểm phần trăm, «điểm %»)."
     )
+    if provisional:
+        text += " Tháng này chưa hết hạn báo cáo nên mức giảm chưa đáng lo."
+    return text
 
 
 def trend_long(trend: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:

@@ -6,7 +6,7 @@ sheet's own row number, its row is left out of every figure, and the rest is rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -31,6 +31,8 @@ class _TabRead:
     spec: contract.Tab
     frame: pd.DataFrame
     layout: TabLayout | None
+    # Column key -> the header as the sheet writes it, so problems name the cell's own column.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _Problems:
@@ -69,13 +71,24 @@ def _header_lookup(spec: contract.Tab) -> dict[str, str]:
     return lookup
 
 
-def _map_header_row(row: list, lookup: dict[str, str]) -> dict[str, int]:
+def _map_header_row(
+    row: list, lookup: dict[str, str], canonical: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """Column key -> index. A column headed as the spec names it wins over one headed with an
+    alias (a `Người báo cáo` column of names beside `Mã cán bộ`); otherwise the first wins."""
     mapping: dict[str, int] = {}
+    exact: set[str] = set()
     for index, cell in enumerate(row):
         if not isinstance(cell, str) or not cell.strip():
             continue
-        key = lookup.get(loose_key(cell))
-        if key is not None and key not in mapping:
+        name = loose_key(cell)
+        key = lookup.get(name)
+        if key is None or key in exact:
+            continue
+        if name in canonical:
+            exact.add(key)
+            mapping[key] = index
+        elif key not in mapping:
             mapping[key] = index
     return mapping
 
@@ -121,10 +134,11 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
 
     rows: RawTab = raw[title]
     lookup = _header_lookup(spec)
+    canonical = frozenset(loose_key(c.header) for c in spec.columns)
     required = {c.key for c in spec.required_columns}
     header_index, mapping, best = None, {}, (-1, None, {})
     for index, row in enumerate(rows):
-        found = _map_header_row(row, lookup)
+        found = _map_header_row(row, lookup, canonical)
         if required <= found.keys():
             header_index, mapping = index, found
             break
@@ -160,6 +174,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         return pd.Series(cells, dtype=object)
 
     frame: dict[str, pd.Series] = {}
+    headers: dict[str, str] = {}
     bad_rows = np.zeros(len(body), dtype=bool)
     for col in spec.columns:
         if col.key not in mapping:
@@ -168,6 +183,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
             )
             continue
         header_text = str(header[mapping[col.key]]).strip()
+        headers[col.key] = header_text
         cells = column_cells(mapping[col.key])
         values, bad = PARSERS[col.kind](cells)
         if bad.any():
@@ -189,8 +205,10 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         frame[col.key] = values
     frame["row"] = pd.Series(numbers, dtype="int64")
     df = pd.DataFrame(frame)
+    if spec.id_column:
+        bad_rows |= _duplicates(df, spec.id_column, title, headers[spec.id_column], problems)
     df = df[~bad_rows].reset_index(drop=True)
-    return _TabRead(spec, df, layout)
+    return _TabRead(spec, df, layout, headers)
 
 
 def _clean(cell):
@@ -216,23 +234,24 @@ def _drop_rows(tab: _TabRead, mask: pd.Series) -> None:
 
 
 def _header_of(tab: _TabRead, key: str) -> str:
-    return tab.spec.column(key).header
+    return tab.headers.get(key) or tab.spec.column(key).header
 
 
 def _title(tab: _TabRead) -> str:
     return tab.layout.title if tab.layout else tab.spec.name
 
 
-def _check_unique(tab: _TabRead, problems: _Problems) -> None:
-    key = tab.spec.id_column
-    df = tab.frame
-    dup = df.duplicated(key, keep="first")
+def _duplicates(df: pd.DataFrame, key: str, title: str, header: str, problems) -> np.ndarray:
+    """Rows repeating an id of an earlier row, judged over every row: when the first row is
+    itself in error, the later one still does not take its place."""
+    present = df[key].notna()
+    dup = df[key].duplicated(keep="first") & present
     if dup.any():
-        first_row = df.drop_duplicates(key).set_index(key)["row"]
+        first_row = df[present].drop_duplicates(key).set_index(key)["row"]
         for _, r in df[dup].iterrows():
-            problems.add(ERROR, _title(tab), int(r["row"]), _header_of(tab, key), r[key],
+            problems.add(ERROR, title, int(r["row"]), header, r[key],
                          texts.DUPLICATE_ID.format(value=r[key], first_row=first_row[r[key]]))
-        _drop_rows(tab, dup)
+    return dup.to_numpy()
 
 
 def _report_rows(tab, mask, key, message_of, problems, severity=ERROR) -> None:
@@ -253,9 +272,6 @@ def _canonical(values: pd.Series, choices: tuple[str, ...]) -> pd.Series:
 
 
 def _validate_hamlets_and_groups(hamlets, groups, problems) -> None:
-    _check_unique(hamlets, problems)
-    _check_unique(groups, problems)
-
     ids = set(hamlets.frame["hamlet_id"])
     by_name: dict[str, str] = {}
     for hid, name in zip(hamlets.frame["hamlet_id"], hamlets.frame["hamlet_name"], strict=True):
@@ -288,7 +304,6 @@ def _validate_hamlets_and_groups(hamlets, groups, problems) -> None:
 
 
 def _validate_cadres(cadres, problems) -> None:
-    _check_unique(cadres, problems)
     role = cadres.frame["role"]
     canonical = _canonical(role, contract.ROLES)
     odd = role.notna() & canonical.isna()

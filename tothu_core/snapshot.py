@@ -35,18 +35,32 @@ class Snapshot:
     loaded_monotonic: float
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _computing: dict = field(default_factory=dict, repr=False)
 
     def memo(self, key: Hashable, compute: Callable[[], object]):
-        """Compute once per snapshot; callers must not mutate what they get back."""
+        """Compute once per snapshot; callers must not mutate what they get back.
+
+        Sessions asking for the same figure at the same moment wait for one computation
+        instead of each running it (20 visitors would otherwise cost 20 times the CPU).
+        """
         with self._memo_lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key]
-        value = compute()
-        with self._memo_lock:
-            self._memo[key] = value
-            while len(self._memo) > _MEMO_SIZE:
-                self._memo.popitem(last=False)
+            in_flight = self._computing.setdefault(key, threading.Lock())
+        with in_flight:
+            with self._memo_lock:
+                if key in self._memo:
+                    return self._memo[key]
+            try:
+                value = compute()
+            finally:
+                with self._memo_lock:
+                    self._computing.pop(key, None)
+            with self._memo_lock:
+                self._memo[key] = value
+                while len(self._memo) > _MEMO_SIZE:
+                    self._memo.popitem(last=False)
         return value
 
 
@@ -73,16 +87,19 @@ class SnapshotStore:
         self._clock = clock
         self._now = now
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._error: TothuError | None = None
-        self._stale = False
+        # invalidate() calls so far, and how many of them the last read attempt had seen.
+        self._invalidations = 0
+        self._covered = 0
         self._versions = 0
         self._failed_at: float | None = None
         self.reads = 0
 
     def _fresh(self) -> bool:
         """True when no read is due: a young snapshot, or a failure too recent to retry."""
-        if self._stale:
+        if self._covered != self._invalidations:
             return False
         age_limit = self.ttl_seconds
         if self._snapshot is not None:
@@ -101,7 +118,7 @@ class SnapshotStore:
         with self._lock:
             if not force and self._fresh():
                 return self._state()
-            self._stale = False
+            seen = self._invalidations
             try:
                 self.reads += 1
                 dataset = load_dataset(self.source, now=self._now())
@@ -112,6 +129,8 @@ class SnapshotStore:
                     # Keep serving the last good data; try again after another TTL.
                     self._snapshot.loaded_monotonic = self._clock()
                 return self._state()
+            finally:
+                self._covered = seen
             self._versions += 1
             self._snapshot = Snapshot(dataset, self._versions, dataset.read_at, self._clock())
             self._error = None
@@ -123,5 +142,6 @@ class SnapshotStore:
         return self._error
 
     def invalidate(self) -> None:
-        """After a write: the next `get` reads the source once more."""
-        self._stale = True
+        """After a write: no `get` from now on returns a snapshot read before this call."""
+        with self._count_lock:
+            self._invalidations += 1

@@ -1,0 +1,270 @@
+"""The real app in a real browser: `streamlit run app.py` on the demo data, driven by Playwright.
+
+Debian's Chromium is used as it is (`.ci/run` installs it); Playwright never downloads a
+browser. Each server gets its own data folder with the demo workbook written before it
+starts, no accounts file (so the demo role picker is on) and no secrets, so what a
+developer has configured on this machine never leaks into the journeys.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "e2e"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+START_TIMEOUT = 60.0
+# A rerun of a page on the 1-commune demo takes well under a second; this is the ceiling.
+RUN_TIMEOUT_MS = 45_000
+DESKTOP = {"width": 1280, "height": 1400}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "e2e: the app in a real browser (select with -m e2e)")
+
+
+def _chromium() -> str | None:
+    return next((path for path in CHROMIUM_CANDIDATES if os.access(path, os.X_OK)), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    url: str
+    data_dir: Path
+    demo_workbook: Path
+    log: Path
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text(errors='replace')}")
+        try:
+            if requests.get(f"{url}/_stcore/health", timeout=2).text.strip() == "ok":
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit not healthy after {START_TIMEOUT:.0f} s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server we started (its own process group), and nothing else."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def start_app(folder: Path) -> Iterator[RunningApp]:
+    """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok."""
+    from tothu_core.demo import DEMO_FILE_NAME, ensure_demo_workbook
+
+    data_dir = folder / "data"
+    demo = ensure_demo_workbook(data_dir / DEMO_FILE_NAME)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOTHU_", "STREAMLIT_"))}
+    env.update(
+        TOTHU_DATA_DIR=str(data_dir),
+        TOTHU_ACCOUNTS_FILE=str(folder / "no-accounts.json"),
+        PYTHONPATH=str(ROOT),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none",
+        "--server.runOnSave=false",
+        "--browser.gatherUsageStats=false",
+        f"--secrets.files={folder / 'no-secrets.toml'}",
+    ]
+    log = folder / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_healthy(url, process, log)
+        yield RunningApp(url=url, data_dir=data_dir, demo_workbook=demo, log=log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[RunningApp]:
+    """One server for the journeys that only read."""
+    yield from start_app(tmp_path_factory.mktemp("e2e-app"))
+
+
+@pytest.fixture
+def fresh_app_server(tmp_path_factory) -> Iterator[RunningApp]:
+    """A server of its own, for a journey that writes to the demo workbook."""
+    yield from start_app(tmp_path_factory.mktemp("e2e-app-writes"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run should have installed Debian's chromium.")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_folder() -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+
+class StreamlitPage:
+    """A Playwright page on the app, with the few moves every journey makes."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+
+    @property
+    def sidebar(self):
+        return self.page.get_by_test_id("stSidebar")
+
+    @property
+    def main(self):
+        return self.page.get_by_test_id("stMain")
+
+    def open(self, path: str = "/") -> None:
+        self.page.goto(self.base_url + path)
+        self.settle(expect_run=False)
+        self.main.get_by_role("heading", level=1).first.wait_for(timeout=RUN_TIMEOUT_MS)
+
+    def settle(self, *, expect_run: bool = True) -> None:
+        """Wait until Streamlit's run caused by the last action has finished.
+
+        The app marks itself `data-test-script-state="running"` while the script runs (the
+        status widget shows "Running..."); a fast run may be over before we look, so the
+        wait for it to start is short, the wait for it to end is long.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import expect
+
+        app = self.page.get_by_test_id("stApp")
+        if expect_run:
+            try:
+                self.page.wait_for_selector(
+                    '[data-testid="stApp"][data-test-script-state="running"]', timeout=1500
+                )
+            except PlaywrightTimeout:
+                pass
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=RUN_TIMEOUT_MS)
+        expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+        expect(self.page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+        self.assert_no_exception()
+
+    def assert_no_exception(self) -> None:
+        from playwright.sync_api import expect
+
+        expect(self.page.get_by_test_id("stException")).to_have_count(0)
+
+    def choose(self, label: str, option: str | re.Pattern, *, scope=None) -> str:
+        """Pick `option` in the selectbox labelled `label`; returns the option's text."""
+        from playwright.sync_api import expect
+
+        box = (scope or self.page).get_by_role("combobox", name=label, exact=True)
+        box.click()
+        choice = self.page.get_by_role("listbox", name=label).get_by_role(
+            "option", name=option, exact=isinstance(option, str)
+        )
+        text = choice.first.inner_text().strip()
+        choice.first.click()
+        self.settle()
+        expect(box).to_have_value(text)
+        return text
+
+    def options(self, label: str, *, scope=None) -> list[str]:
+        """The texts a selectbox offers (opens and closes its list)."""
+        box = (scope or self.page).get_by_role("combobox", name=label, exact=True)
+        box.click()
+        listbox = self.page.get_by_role("listbox", name=label)
+        listbox.wait_for()
+        texts = [t.strip() for t in listbox.get_by_role("option").all_inner_texts()]
+        self.page.keyboard.press("Escape")
+        listbox.wait_for(state="detached")
+        return texts
+
+    def go_to(self, title: str) -> None:
+        """Open a page from the sidebar navigation, as a person would."""
+        self.sidebar.get_by_test_id("stSidebarNav").get_by_role("link").filter(
+            has_text=title
+        ).first.click()
+        self.settle()
+        self.main.get_by_role("heading", name=title, level=1).wait_for(timeout=RUN_TIMEOUT_MS)
+
+    def screenshot(self, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def new_page(browser):
+    """A fresh browser context per journey (own cookies, own Streamlit session)."""
+    contexts = []
+
+    def make(app: RunningApp, *, viewport: dict = DESKTOP) -> StreamlitPage:
+        context = browser.new_context(
+            viewport=viewport, accept_downloads=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
+        context.set_default_timeout(RUN_TIMEOUT_MS)
+        contexts.append(context)
+        return StreamlitPage(context.new_page(), app.url)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def downloads(tmp_path) -> Path:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,121 @@
+"""The main journeys, in Chromium, against `streamlit run app.py` on the demo data.
+
+What the page shows is checked against the core computed on the same workbook, so a
+journey fails when a filter does not reach the figures, not only when a widget is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from tothu_core import assignment_view, contract, figures, headline
+from tothu_core.load import load_dataset
+from tothu_core.sources.workbook import WorkbookSource
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+ALL_HAMLETS = "Tất cả các ấp"
+
+
+def month_of(text: str) -> pd.Period:
+    return figures.as_month(text)
+
+
+def scope_caption(app) -> str:
+    """The line under the page title: «Tháng 09/2026 · Ấp Mỹ Hòa»."""
+    return app.main.get_by_test_id("stCaptionContainer").first.inner_text()
+
+
+def card_value(app, label: str):
+    metric = app.main.get_by_test_id("stMetric").filter(
+        has=app.page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return metric.get_by_test_id("stMetricValue")
+
+
+@pytest.fixture(scope="module")
+def demo(app_server):
+    return load_dataset(WorkbookSource(app_server.demo_workbook))
+
+
+def test_overview_follows_the_month_and_the_hamlet(app_server, new_page, demo):
+    app = new_page(app_server)
+    app.open("/")
+    expect(app.main.get_by_role("heading", name="Tổng quan", level=1)).to_be_visible()
+    app.screenshot("01-overview")
+
+    months = app.options("Tháng", scope=app.sidebar)
+    assert months == [m.strftime(contract.MONTH_FORMAT) for m in reversed(demo.months())]
+    shown = app.sidebar.get_by_role("combobox", name="Tháng", exact=True).input_value()
+    other = next(m for m in months[1:] if m != shown)
+    app.choose("Tháng", other, scope=app.sidebar)
+    expect(app.main.get_by_test_id("stCaptionContainer").first).to_contain_text(f"Tháng {other}")
+    assert f"thang={other.replace('/', '-')}" in app.page.url
+
+    hamlet_names = [h for h in app.options("Ấp", scope=app.sidebar) if h != ALL_HAMLETS]
+    assert sorted(hamlet_names) == sorted(demo.hamlets["hamlet_name"])
+    hamlet_name = hamlet_names[1]
+    app.choose("Ấp", hamlet_name, scope=app.sidebar)
+    expect(app.main.get_by_test_id("stCaptionContainer").first).to_contain_text(hamlet_name)
+    hamlet_id = demo.hamlets.loc[demo.hamlets["hamlet_name"] == hamlet_name, "hamlet_id"].iloc[0]
+    assert f"ap={hamlet_id}" in app.page.url
+
+    # The cards show the core's figures for exactly this month and hamlet.
+    trend = figures.overview(demo, demo.months(), hamlet=hamlet_id)
+    for card in headline.headline_cards(trend, month_of(other)):
+        expect(card_value(app, card.label)).to_have_text(card.value_text)
+    app.screenshot("02-overview-month-hamlet")
+
+    phone = new_page(app_server, viewport={"width": 390, "height": 844})
+    phone.open(f"/?thang={other.replace('/', '-')}&ap={hamlet_id}")
+    expect(phone.main.get_by_test_id("stCaptionContainer").first).to_contain_text(hamlet_name)
+    phone.screenshot("03-overview-phone")
+
+
+def test_assignment_map_and_an_export_that_opens(app_server, new_page, demo, downloads):
+    app = new_page(app_server)
+    app.open("/")
+    month_text = app.sidebar.get_by_role("combobox", name="Tháng", exact=True).input_value()
+    hamlet_name = demo.hamlets["hamlet_name"].iloc[0]
+    app.choose("Ấp", hamlet_name, scope=app.sidebar)
+    hamlet_id = demo.hamlets["hamlet_id"].iloc[0]
+
+    app.go_to("Bản đồ phân công")
+    expect(app.main.get_by_role("heading", name=hamlet_name)).to_be_visible()
+    app.screenshot("04-assignment-map")
+
+    app.main.get_by_role("tab", name="Số tổ/cán bộ").click()
+    panel = app.main.get_by_role("tabpanel", name="Số tổ/cán bộ")
+    expected = assignment_view.cadre_load_table(
+        assignment_view.cadre_load_view(demo, month_of(month_text), hamlet=hamlet_id)
+    )
+    assert len(expected) > 0
+
+    with app.page.expect_download() as csv_download:
+        panel.get_by_role("button", name=re.compile("Tải CSV")).click()
+    csv_path = downloads / csv_download.value.suggested_filename
+    csv_download.value.save_as(csv_path)
+    assert csv_path.suffix == ".csv"
+    assert hamlet_id in csv_path.name and month_text.replace("/", "-") in csv_path.name
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == list(expected.columns)
+    assert sorted(r[0] for r in rows[1:]) == sorted(expected["Mã cán bộ"])
+
+    with app.page.expect_download() as xlsx_download:
+        panel.get_by_role("button", name=re.compile("Tải Excel")).click()
+    xlsx_path = downloads / xlsx_download.value.suggested_filename
+    xlsx_download.value.save_as(xlsx_path)
+    sheet = openpyxl.load_workbook(xlsx_path, read_only=True).worksheets[0]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header_at = next(i for i, r in enumerate(cells) if r and r[0] == "Mã cán bộ")
+    assert [c for c in cells[header_at] if c is not None] == list(expected.columns)
+    body = [r for r in cells[header_at + 1 :] if r and r[0]]
+    assert sorted(r[0] for r in body) == sorted(expected["Mã cán bộ"])
+    app.screenshot("05-assignment-map-export")

@@ -1,0 +1,87 @@
+"""Sinh hoạt & tham dự, run in AppTest on the demo and on the hand-made commune of test_activity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.app_support import app, use_demo, use_workbook
+from tests.test_activity import planted_book
+from tothu_core import activity
+from tothu_core.figures import as_month
+
+PAGE = "pages/meetings.py"
+HEAT_HAMLET = "meetings_heat_hamlet"
+
+
+def chart_data(at, index: int) -> list[dict]:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo")
+
+
+def test_demo_for_leadership_shows_the_cores_figures(monkeypatch, demo_dir):
+    use_demo(monkeypatch, demo_dir)
+    at = app(demo_role="Lãnh đạo", page=PAGE)
+    assert not at.exception
+    ds = at.session_state["page_context"].ds
+    month = as_month(at.query_params["thang"].replace("-", "/"))
+    totals = activity.activity_by_month(activity.hamlet_activity(ds, ds.months()))
+    row = totals[totals["month"] == month].iloc[0]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Tỷ lệ tổ họp"] == f"{row['meeting_pct']:.1f}%"
+    assert shown["Tỷ lệ hộ dự"] == f"{row['attendance_pct']:.1f}%"
+    assert shown["Buổi họp có cán bộ dự"] == f"{row['cadre_presence_pct']:.1f}%"
+    # The heat map shows one hamlet at a time: the first one until another is chosen.
+    first = ds.hamlets["hamlet_id"].iloc[0]
+    assert at.selectbox(key=HEAT_HAMLET).value == first
+    in_first = ds.groups[ds.groups["hamlet_id"] == first]
+    assert len(chart_data(at, 2)[0]["y"]) == len(in_first)
+
+
+def test_hand_made_commune_figures_filters_and_empty_states(monkeypatch, tmp_path):
+    use_workbook(monkeypatch, planted_book(), tmp_path)
+    at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016"})
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["75.0%", "77.1%", "66.7%"]
+
+    hamlets = at.dataframe[0].value
+    assert hamlets["Tên ấp"].tolist() == ["Ấp Mỹ An", "Ấp Bình Hòa", "Ấp Tân Lợi"]
+    assert hamlets["Tỷ lệ dự (%)"].tolist()[:2] == [80.0, 75.0]
+    assert hamlets["Tỷ lệ cán bộ dự (%)"].tolist()[:2] == [50.0, 100.0]
+    topics = at.dataframe[1].value
+    assert topics.values.tolist() == [["An toàn giao thông", 100.0, 3, 3],
+                                      ["Trữ nước ngọt", 66.7, 2, 3]]  # fmt: skip
+    assert chart_data(at, 2)[0]["y"] == ["Tổ 1", "Tổ 2"]
+    assert chart_data(at, 2)[0]["text"] == [["50", "90"], ["", "75"]]
+
+    # Another hamlet in the heat map; only hamlets that have groups are offered.
+    picker = at.selectbox(key=HEAT_HAMLET)
+    assert picker.options == ["Ấp Mỹ An", "Ấp Bình Hòa"]
+    picker.select("A2").run()
+    assert chart_data(at, 2)[0]["y"] == ["Tổ 1", "Tổ 2"]
+    # T3 met only in 09/2016 (30 of 40 households); T4 never reported.
+    assert chart_data(at, 2)[0]["text"] == [["", "75"], ["", ""]]
+
+
+def test_hamlet_without_groups_explains_itself(monkeypatch, tmp_path):
+    use_workbook(monkeypatch, planted_book(), tmp_path)
+    at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016", "ap": "A3"})
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert "Phạm vi đang xem không có tổ nào." in infos
+    assert "Không có tổ nào trong phạm vi đang xem." in infos
+    assert not at.selectbox  # the filter's hamlet is used: nothing to choose here
+
+
+def test_month_without_topics_says_so(monkeypatch, tmp_path):
+    use_workbook(monkeypatch, planted_book(), tmp_path)
+    at = app(cadre="CB01", page=PAGE, query={"thang": "08-2016"})
+    assert not at.exception
+    assert "Tháng 08/2016 chưa có buổi họp nào ghi nội dung tuyên truyền." in [
+        i.value for i in at.info
+    ]

@@ -1,0 +1,122 @@
+"""What the Cài đặt page tells an admin: values, their origin, how to change them, no secrets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from tests.test_access import dataset
+from tothu_core import access, settings_view
+from tothu_core.accounts import AccountInfo
+from tothu_core.settings import Settings
+from tothu_core.sources.base import Source
+
+NOW = datetime(2026, 11, 3, 9, 30, tzinfo=timezone(timedelta(hours=7)))
+
+
+class FakeSource(Source):
+    kind = "gsheets"
+
+    def __init__(self, *, is_demo=False, url=None, robot=None):
+        self.is_demo = is_demo
+        self._url = url
+        if robot:
+            self.service_account_email = robot
+
+    @property
+    def label(self) -> str:
+        return "Google Sheet Tổ tự quản"
+
+    @property
+    def url(self):
+        return self._url
+
+    def read_raw(self):
+        raise AssertionError("the settings page must not read the source")
+
+    def append_rows(self, tab, rows, *, key_column=None):
+        raise AssertionError("the settings page must not write")
+
+
+def test_a_google_sheet_shows_its_link_and_the_service_account_to_share_it_with():
+    source = FakeSource(url="https://docs.google.com/spreadsheets/d/K/edit", robot="bot@p.iam")
+    rows = settings_view.source_rows(
+        "gsheets:K", "secrets.toml", source=source, environ={"GOOGLE_APPLICATION_CREDENTIALS": "x"}
+    )
+    assert [(r.name, r.value, r.origin) for r in rows] == [
+        (
+            "Nguồn dữ liệu",
+            "Google Sheet Tổ tự quản – https://docs.google.com/spreadsheets/d/K/edit",
+            "secrets.toml",
+        ),
+        ("Tài khoản dịch vụ Google", "bot@p.iam", "biến môi trường GOOGLE_APPLICATION_CREDENTIALS"),
+    ]
+    assert "TOTHU_SOURCE" in rows[0].how_to_change
+
+
+def test_the_demo_says_it_is_sample_data():
+    (row,) = settings_view.source_rows("demo", "mặc định", source=FakeSource(is_demo=True))
+    assert row.value == "Dữ liệu mẫu (Google Sheet Tổ tự quản)"
+
+
+def test_each_setting_says_where_its_value_came_from():
+    settings = Settings(cache_ttl_seconds=120, deadline_day=7, lock_days=3, data_dir=Path("/d"))
+    rows = settings_view.settings_rows(
+        settings,
+        environ={"TOTHU_DEADLINE_DAY": "7"},
+        secrets={"tothu": {"cache_ttl_seconds": 120}, "auth": {"client_secret": "hush"}},
+    )
+    assert [(r.value, r.origin) for r in rows] == [
+        ("120 giây (khoảng 2 phút)", "mục [tothu] cache_ttl_seconds trong secrets.toml"),
+        ("hết ngày 7 của tháng sau", "biến môi trường TOTHU_DEADLINE_DAY"),
+        ("3 ngày sau hạn báo cáo", "mặc định"),
+        ("/d", "mặc định"),
+    ]
+    assert all("TOTHU_" in r.how_to_change for r in rows)
+    assert not any("hush" in str(r) for r in rows)
+
+
+def test_files_show_the_sign_in_mode_and_whether_each_file_exists(tmp_path):
+    accounts = tmp_path / "accounts.json"
+    locks = tmp_path / "month_locks.json"
+    locks.write_text("{}")
+    rows = settings_view.file_rows(
+        mode=access.LOCAL,
+        accounts_path=accounts,
+        other_files={"Tệp khóa sổ tháng": locks},
+        environ={"TOTHU_ACCOUNTS_FILE": str(accounts)},
+    )
+    assert [(r.name, r.value) for r in rows] == [
+        ("Cách đăng nhập", "Tài khoản cục bộ (tên đăng nhập và mật khẩu)"),
+        ("Tệp tài khoản cục bộ", f"{accounts} (chưa có tệp)"),
+        ("Tệp khóa sổ tháng", str(locks)),
+    ]
+    assert rows[1].origin == "biến môi trường TOTHU_ACCOUNTS_FILE"
+
+
+def test_the_accounts_table_names_each_cadre_and_flags_locked_and_orphan_accounts():
+    accounts = [
+        AccountInfo("an", "CB01"),
+        AccountInfo("dung", "qt01", locked_until=NOW + timedelta(minutes=10)),
+        AccountInfo("cu", "CB99"),
+        AccountInfo("cuong", "LD01", locked_until=NOW - timedelta(minutes=1)),
+    ]
+    table = settings_view.accounts_table(dataset(), accounts, now=NOW)
+    assert list(table.columns) == [
+        "Tên đăng nhập",
+        "Mã cán bộ",
+        "Họ và tên",
+        "Vai trò",
+        "Tình trạng",
+    ]
+    assert table.values.tolist() == [
+        ["an", "CB01", "Nguyễn Văn An", "Cán bộ", "Dùng được"],
+        ["dung", "qt01", "Phạm Thị Dung", "Quản trị", "Tạm khóa đến 09:40 03/11/2026"],
+        ["cu", "CB99", "", "", "Mã cán bộ không có trong bảng tính: chưa đăng nhập được"],
+        ["cuong", "LD01", "Lê Văn Cường", "Lãnh đạo", "Dùng được"],
+    ]
+
+
+def test_no_accounts_give_an_empty_table_with_the_headers():
+    table = settings_view.accounts_table(dataset(), [], now=NOW)
+    assert table.empty and "Tên đăng nhập" in table.columns

@@ -1,0 +1,250 @@
+"""The durable outbox: every submission is on disk before the sheet is touched.
+
+One SQLite file (`settings.data_dir / "outbox.sqlite"`, WAL, synchronous FULL) holds one row
+per submission: its sheet rows as JSON, the source it is meant for, and whether it has been
+sent. If the write fails (quota, network, a locked file) the submission simply stays pending
+and is sent again later with the same rows and Mã phiếu, so nothing is lost and nothing is
+doubled. A short claim (a lease) keeps two sessions from sending the same submission at once.
+
+Each call opens its own connection: safe from many threads and processes at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+OUTBOX_FILE_NAME = "outbox.sqlite"
+PENDING, SENT = "pending", "sent"
+# Longer than a source's whole give-up time, so a live sender is never overtaken.
+CLAIM_SECONDS = 120.0
+_BUSY_TIMEOUT_SECONDS = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    submission_id   TEXT PRIMARY KEY,
+    source_identity TEXT NOT NULL,
+    tab             TEXT NOT NULL,
+    key_column      INTEGER NOT NULL,
+    rows_json       TEXT NOT NULL,
+    row_count       INTEGER NOT NULL,
+    cadre_id        TEXT NOT NULL,
+    month           TEXT NOT NULL,
+    groups_json     TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_attempt_at REAL,
+    claimed_until   REAL,
+    sent_at         TEXT,
+    rows_added      INTEGER
+);
+CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (status, source_identity);
+"""
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    submission_id: str
+    source_identity: str
+    tab: str
+    key_column: int
+    rows: list[list]
+    cadre_id: str
+    month: str
+    groups: tuple[str, ...]
+    created_at: datetime
+    status: str = PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    rows_added: int | None = None
+
+
+def outbox_path(data_dir: str | Path) -> Path:
+    return Path(data_dir) / OUTBOX_FILE_NAME
+
+
+class Outbox:
+    def __init__(self, path: str | Path, *, clock=time.time):
+        self.path = Path(path)
+        self._clock = clock
+        self._ready = False
+
+    @classmethod
+    def in_folder(cls, data_dir: str | Path) -> Outbox:
+        return cls(outbox_path(data_dir))
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            connection.execute("PRAGMA synchronous=FULL")
+            if not self._ready:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                self._ready = True
+            yield connection
+        finally:
+            connection.close()
+
+    def add(self, record: OutboxRecord) -> OutboxRecord:
+        """Store `record` unless its submission is already here; returns what is stored."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO submissions (submission_id, source_identity, tab, "
+                "key_column, rows_json, row_count, cadre_id, month, groups_json, created_at, "
+                "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.submission_id,
+                    record.source_identity,
+                    record.tab,
+                    record.key_column,
+                    encode_rows(record.rows),
+                    len(record.rows),
+                    record.cadre_id,
+                    record.month,
+                    json.dumps(list(record.groups), ensure_ascii=False),
+                    record.created_at.isoformat(timespec="seconds"),
+                    PENDING,
+                ),
+            )
+        return self.get(record.submission_id)
+
+    def get(self, submission_id: str) -> OutboxRecord | None:
+        with self._connect() as db:
+            row = db.execute(
+                f"SELECT {_COLUMNS} FROM submissions WHERE submission_id = ?", (submission_id,)
+            ).fetchone()
+        return _record(row) if row else None
+
+    def claim(self, submission_id: str, *, seconds: float = CLAIM_SECONDS) -> bool:
+        """Take the right to send a pending submission for a while; False if sent or taken."""
+        now = self._clock()
+        with self._connect() as db:
+            changed = db.execute(
+                "UPDATE submissions SET claimed_until = ?, attempts = attempts + 1, "
+                "last_attempt_at = ? WHERE submission_id = ? AND status = ? "
+                "AND (claimed_until IS NULL OR claimed_until < ?)",
+                (now + seconds, now, submission_id, PENDING, now),
+            ).rowcount
+        return changed == 1
+
+    def mark_sent(self, submission_id: str, *, rows_added: int) -> None:
+        with self._connect() as db:
+            db.execute(
+                "UPDATE submissions SET status = ?, sent_at = ?, rows_added = ?, "
+                "claimed_until = NULL, last_error = NULL WHERE submission_id = ?",
+                (SENT, datetime.now().isoformat(timespec="seconds"), rows_added, submission_id),
+            )
+
+    def mark_failed(self, submission_id: str, *, error: str) -> None:
+        """Still pending: release the claim and keep the reason for the page to show."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE submissions SET claimed_until = NULL, last_error = ? "
+                "WHERE submission_id = ? AND status = ?",
+                (error, submission_id, PENDING),
+            )
+
+    def pending(
+        self, source_identity: str, *, limit: int = 50, idle_seconds: float = 0.0
+    ) -> list[OutboxRecord]:
+        """Pending submissions for this source, oldest first, not tried in the last
+        `idle_seconds` and not claimed by a sender right now."""
+        now = self._clock()
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM submissions WHERE status = ? AND source_identity = ? "
+                "AND (claimed_until IS NULL OR claimed_until < ?) "
+                "AND (last_attempt_at IS NULL OR last_attempt_at <= ?) "
+                "ORDER BY created_at, rowid LIMIT ?",
+                (PENDING, source_identity, now, now - idle_seconds, limit),
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def pending_count(self, source_identity: str | None = None) -> int:
+        """Entries (sheet rows) still waiting to be written; 0 when there is no outbox yet."""
+        if not self._ready and not self.path.exists():
+            return 0
+        query = "SELECT COALESCE(SUM(row_count), 0) FROM submissions WHERE status = ?"
+        args: tuple = (PENDING,)
+        if source_identity is not None:
+            query += " AND source_identity = ?"
+            args += (source_identity,)
+        with self._connect() as db:
+            return int(db.execute(query, args).fetchone()[0])
+
+    def pending_groups(self, source_identity: str, cadre_id: str, month: str) -> dict[str, str]:
+        """Group id -> when its pending submission was made, for one cadre and month."""
+        if not self._ready and not self.path.exists():
+            return {}
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT groups_json, created_at FROM submissions WHERE status = ? "
+                "AND source_identity = ? AND cadre_id = ? AND month = ? ORDER BY created_at",
+                (PENDING, source_identity, cadre_id, month),
+            ).fetchall()
+        return {group: created for groups, created in rows for group in json.loads(groups)}
+
+
+_COLUMNS = (
+    "submission_id, source_identity, tab, key_column, rows_json, cadre_id, month, groups_json, "
+    "created_at, status, attempts, last_error, rows_added"
+)
+
+
+def _record(row: tuple) -> OutboxRecord:
+    (sid, identity, tab, key_column, rows_json, cadre_id, month, groups_json, created_at,
+     status, attempts, last_error, rows_added) = row  # fmt: skip
+    return OutboxRecord(
+        submission_id=sid,
+        source_identity=identity,
+        tab=tab,
+        key_column=int(key_column),
+        rows=decode_rows(rows_json),
+        cadre_id=cadre_id,
+        month=month,
+        groups=tuple(json.loads(groups_json)),
+        created_at=datetime.fromisoformat(created_at),
+        status=status,
+        attempts=int(attempts),
+        last_error=last_error,
+        rows_added=rows_added,
+    )
+
+
+# -- cells as JSON: dates keep their type, so a retried row is written exactly like the first --
+
+
+def encode_rows(rows: list[list]) -> str:
+    return json.dumps([[_encode(cell) for cell in row] for row in rows], ensure_ascii=False)
+
+
+def decode_rows(text: str) -> list[list]:
+    return [[_decode(cell) for cell in row] for row in json.loads(text)]
+
+
+def _encode(cell):
+    if isinstance(cell, datetime):
+        return {"datetime": cell.isoformat()}
+    if isinstance(cell, date):
+        return {"date": cell.isoformat()}
+    return cell
+
+
+def _decode(cell):
+    if isinstance(cell, dict):
+        if "datetime" in cell:
+            return datetime.fromisoformat(cell["datetime"])
+        if "date" in cell:
+            return date.fromisoformat(cell["date"])
+    return cell

@@ -1,0 +1,176 @@
+"""The write path of the monthly form: validate -> outbox -> ONE append -> mark sent -> refresh.
+
+Nothing reaches the sheet unchecked, and nothing checked is ever lost: the submission is on
+disk (the outbox) before the sheet is touched; a failed write leaves it pending, to be sent
+again with the same rows, whose Mã phiếu the backend uses to add nothing twice. A successful
+write marks the snapshot stale, so every page shows the new entries on its next run after
+exactly one re-read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from . import contract
+from .access import Viewer
+from .dataset import Dataset
+from .entries import Submission, build_rows, validate
+from .errors import TothuError
+from .month_lock import MonthLocks, office_now
+from .outbox import SENT, Outbox, OutboxRecord
+from .settings import Settings
+from .snapshot import SnapshotStore
+
+log = logging.getLogger(__name__)
+
+# Retrying from a page load waits this long after the last try, so reruns do not hammer a
+# source that is down; the «Gửi lại ngay» button does not wait.
+AUTO_RETRY_IDLE_SECONDS = 60.0
+AUTO_RETRY_LIMIT = 3
+BUTTON_RETRY_LIMIT = 20
+UNEXPECTED = "Có lỗi không lường trước khi ghi vào bảng tính; hãy báo người quản trị."
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission_id: str
+    sent: bool
+    entries: int
+    rows_added: int
+    error: str | None = None
+    #: the submission had already been written (a double click, a repeat)
+    repeat: bool = False
+    #: another session is writing this very submission right now
+    in_progress: bool = False
+
+    @property
+    def message(self) -> str:
+        """What the cadre reads after pressing Gửi."""
+        if self.sent and self.repeat:
+            return (
+                f"{self.entries} báo cáo này đã được ghi vào bảng tính từ lần gửi trước; "
+                "không ghi thêm lần nữa."
+            )
+        if self.sent:
+            return f"Đã ghi {self.entries} báo cáo vào bảng tính. Cảm ơn anh/chị."
+        if self.in_progress:
+            return (
+                f"{self.entries} báo cáo này đang được gửi vào bảng tính; "
+                "anh/chị không cần gửi lại."
+            )
+        return (
+            f"{self.entries} báo cáo của anh/chị đã được lưu an toàn trên máy chủ nhưng chưa "
+            "ghi được vào bảng tính; chương trình sẽ tự gửi lại, anh/chị không cần nhập lại. "
+            f"Lý do: {self.error}"
+        )
+
+
+@dataclass(frozen=True)
+class RetryReport:
+    sent: int
+    rows_added: int
+    still_pending: int
+    error: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.error:
+            return (
+                f"Còn {self.still_pending} báo cáo đang chờ, chưa ghi được vào bảng tính; "
+                f"chương trình sẽ thử lại sau. Lý do: {self.error}"
+            )
+        if self.still_pending:
+            return (
+                f"Đã ghi thêm {self.rows_added} báo cáo; còn {self.still_pending} báo cáo "
+                "đang chờ gửi."
+            )
+        return "Đã gửi hết các báo cáo đang chờ vào bảng tính."
+
+
+class EntryWriter:
+    """Submits forms to one source (through its snapshot store) via one outbox."""
+
+    def __init__(self, store: SnapshotStore, *, outbox: Outbox, locks: MonthLocks):
+        self.store = store
+        self.outbox = outbox
+        self.locks = locks
+
+    @classmethod
+    def for_settings(cls, store: SnapshotStore, settings: Settings, *, clock=office_now):
+        return cls(
+            store,
+            outbox=Outbox.in_folder(settings.data_dir),
+            locks=MonthLocks.from_settings(settings, clock=clock),
+        )
+
+    @property
+    def source_identity(self) -> str:
+        return self.store.source.identity
+
+    def submit(self, submission: Submission, *, ds: Dataset, viewer: Viewer) -> SubmitResult:
+        """Check, keep, write once. Raises EntryRejected (nothing kept, nothing written)."""
+        validate(ds, submission, viewer=viewer, locks=self.locks)
+        plan = build_rows(ds, submission)
+        stored = self.outbox.add(
+            OutboxRecord(
+                submission_id=submission.submission_id,
+                source_identity=self.source_identity,
+                tab=plan.tab,
+                key_column=plan.key_column,
+                rows=plan.rows,
+                cadre_id=submission.cadre_id,
+                month=submission.month.strftime(contract.MONTH_FORMAT),
+                groups=tuple(e.group_id for e in submission.entries),
+                created_at=submission.submitted_at,
+            )
+        )
+        count = len(stored.rows)
+        if stored.status == SENT:
+            return SubmitResult(stored.submission_id, True, count, 0, repeat=True)
+        if not self.outbox.claim(stored.submission_id):
+            return SubmitResult(stored.submission_id, False, count, 0, in_progress=True)
+        return self._send(stored)
+
+    def retry_pending(
+        self, *, limit: int = BUTTON_RETRY_LIMIT, idle_seconds: float = 0.0
+    ) -> RetryReport:
+        """Send pending submissions for this source, oldest first; bounded by `limit`, and
+        stopping at the first failure (the source is then most likely down for all of them)."""
+        sent = added = 0
+        error = None
+        for record in self.outbox.pending(
+            self.source_identity, limit=limit, idle_seconds=idle_seconds
+        ):
+            if not self.outbox.claim(record.submission_id):
+                continue
+            result = self._send(record)
+            if not result.sent:
+                error = result.error
+                break
+            sent += 1
+            added += result.rows_added
+        remaining = self.outbox.pending_count(self.source_identity)
+        return RetryReport(sent=sent, rows_added=added, still_pending=remaining, error=error)
+
+    def pending_count(self) -> int:
+        """Entries of this source still waiting in the outbox."""
+        return self.outbox.pending_count(self.source_identity)
+
+    def _send(self, record: OutboxRecord) -> SubmitResult:
+        """One append of the record's rows (the caller holds its claim)."""
+        count = len(record.rows)
+        try:
+            added = self.store.source.append_rows(
+                record.tab, record.rows, key_column=record.key_column
+            )
+        except TothuError as error:
+            self.outbox.mark_failed(record.submission_id, error=str(error))
+            return SubmitResult(record.submission_id, False, count, 0, error=str(error))
+        except Exception as error:  # noqa: BLE001 - whatever broke, the entries stay pending
+            log.exception("append of submission %s failed", record.submission_id)
+            self.outbox.mark_failed(record.submission_id, error=f"{UNEXPECTED}: {error}")
+            return SubmitResult(record.submission_id, False, count, 0, error=UNEXPECTED)
+        self.outbox.mark_sent(record.submission_id, rows_added=added)
+        self.store.invalidate()
+        return SubmitResult(record.submission_id, True, count, added)
