@@ -64,7 +64,10 @@ def main() -> None:
             store=_shared.store(),
         )
     )
-    navigation.run()
+    try:
+        navigation.run()
+    finally:
+        _shared.clear_context()
 
 
 main()

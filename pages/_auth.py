@@ -183,7 +183,10 @@ def _demo_picker(ds: Dataset) -> Viewer | None:
     with st.sidebar:
         st.warning("**Chế độ dùng thử** trên dữ liệu mẫu.", icon=":material/science:")
         role = st.selectbox(
-            "Vai trò dùng thử", contract.ROLES, key=KEY_DEMO_ROLE, format_func=ROLE_HINTS.get
+            "Vai trò dùng thử",
+            contract.ROLES,
+            key=KEY_DEMO_ROLE,
+            help="  \n".join(ROLE_HINTS[r] for r in contract.ROLES),
         )
         people = sort_by_name(ds.cadres[ds.cadres["role"] == role], "name")
         if people.empty:
@@ -213,8 +216,8 @@ def sign_out_button() -> None:
         st.session_state.clear()
         if current == GOOGLE:
             st.logout()
-        else:
-            st.rerun()
+            st.stop()
+        st.rerun()
 
 
 def _how_signed_in(viewer: Viewer) -> str:

@@ -21,7 +21,6 @@ from tothu_core.outbox import Outbox
 from tothu_core.settings import Settings, load_settings
 from tothu_core.snapshot import Snapshot, SnapshotStore
 from tothu_core.sources import describe_choice, resolve_source
-from tothu_core.tables import PERCENT_HEADERS
 from tothu_core.textnorm import fold
 from tothu_core.vietnamese import sort_by_name
 
@@ -213,8 +212,24 @@ def set_context(ctx: PageContext) -> None:
     st.session_state[_CONTEXT_KEY] = ctx
 
 
+def clear_context() -> None:
+    """Called when app.py's run ends: a context never outlives the run that checked sign-in."""
+    st.session_state.pop(_CONTEXT_KEY, None)
+
+
 def context() -> PageContext:
-    return st.session_state[_CONTEXT_KEY]
+    """The context app.py built in this very run, after sign-in.
+
+    A page file started any other way (Streamlit can serve a file of pages/ by its URL
+    before app.py has run) finds none and stops before showing anything.
+    """
+    ctx = st.session_state.get(_CONTEXT_KEY)
+    if ctx is None:
+        try:
+            st.switch_page("app.py")
+        except st.errors.StreamlitAPIException:
+            st.stop()
+    return ctx
 
 
 def page_header(title: str, ctx: PageContext, *, caption: str | None = None) -> None:
@@ -269,7 +284,6 @@ def table_with_downloads(
         "hamlet": f.hamlet,
         "cadre": f.cadre,
     }
-    percent = [c for c in frame.columns if c in PERCENT_HEADERS]
     left, right = st.columns(2)
     left.download_button(
         "⬇ Tải CSV",
@@ -285,7 +299,6 @@ def table_with_downloads(
         data=lambda: to_xlsx_bytes(
             frame,
             sheet_name=slug,
-            percent_columns=percent,
             date_columns=date_columns,
             datetime_columns=datetime_columns,
         ),

@@ -8,7 +8,7 @@ month with a single rerun, and shows each refusal next to the field it concerns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -67,10 +67,6 @@ def _key(month: pd.Period, group_id: str, name: str) -> str:
 
 def _writer(ctx) -> EntryWriter:
     return EntryWriter.for_settings(ctx.store, ctx.settings)
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment:%H:%M} ngày {moment:%d/%m/%Y}"
 
 
 # -- reading the widgets (runs in the submit callback, before the next run) -----------------
@@ -160,15 +156,16 @@ def _problem(problems: dict, group_id: str, name: str) -> None:
         st.error(message, icon=":material/error:")
 
 
-def _group_label(card: FormGroup, pending: dict, problems: dict) -> str:
+def _group_label(card: FormGroup, pending: dict, problems: dict) -> tuple[str, str]:
+    """The expander's label and icon: the group, and where its report stands."""
     name = f"{card.group_name} · {card.hamlet_name}" if card.hamlet_name else card.group_name
     if card.group_id in problems:
-        return f"{name} — cần sửa"
+        return f"{name} — cần sửa", ":material/error:"
     if card.group_id in pending:
-        return f"{name} — đang chờ gửi"
+        return f"{name} — đang chờ gửi", ":material/schedule_send:"
     if card.submitted_at is not None:
-        return f"{name} — đã gửi lúc {_when(card.submitted_at)}"
-    return f"{name} — chưa báo cáo"
+        return f"{name} — đã gửi lúc {card.submitted_at:%H:%M %d/%m}", ":material/task_alt:"
+    return f"{name} — chưa báo cáo", ":material/edit_note:"
 
 
 def _group_fields(
@@ -342,9 +339,9 @@ def run() -> None:
     with st.form(f"entry_form_{_month_key(month)}", border=False):
         for card in cards:
             _fill(month, card)
-            label = _group_label(card, pending, problems)
+            label, icon = _group_label(card, pending, problems)
             expanded = card.submitted_at is None or card.group_id in problems
-            with st.expander(label, expanded=expanded):
+            with st.expander(label, expanded=expanded, icon=icon):
                 _group_fields(
                     month, card, topics=topics, fields=fields, today=today, problems=problems
                 )

@@ -19,8 +19,6 @@ KEY_HEAT_HAMLET = "meetings_heat_hamlet"
 
 
 def _kpis(totals: pd.DataFrame, month: pd.Period) -> None:
-    now = totals[totals["month"] == month]
-    before = totals[totals["month"] == month - 1]
     cards = (
         ("Tỷ lệ tổ họp", "meeting_pct"),
         ("Tỷ lệ hộ dự", "attendance_pct"),
@@ -28,9 +26,8 @@ def _kpis(totals: pd.DataFrame, month: pd.Period) -> None:
     )
     row = st.container(horizontal=True)
     for label, key in cards:
-        value = now[key].iloc[0] if len(now) else float("nan")
-        previous = before[key].iloc[0] if len(before) else float("nan")
-        delta = None if pd.isna(value) or pd.isna(previous) else f"{value - previous:+.1f} điểm"
+        value, change = activity.month_and_change(totals, month, key)
+        delta = None if pd.isna(change) else f"{change:+.1f} điểm"
         row.metric(label, "—" if pd.isna(value) else f"{value:.1f}%", delta=delta)
 
 

@@ -23,19 +23,20 @@ RATE_CONFIG = {
 
 
 def _kpis(by_hamlet: pd.DataFrame) -> None:
-    expected, received = int(by_hamlet["expected"].sum()), int(by_hamlet["received"].sum())
-    on_time, missing = int(by_hamlet["on_time"].sum()), int(by_hamlet["missing"].sum())
-    share = figures.pct(received, expected)
-    timely = figures.pct(on_time, expected)
+    totals = activity.report_totals(by_hamlet)
+
+    def share(column: str) -> str | None:
+        return None if pd.isna(totals[column]) else f"{totals[column]:.1f}%"
+
     cards = (
-        ("Phải nộp", f"{expected}", None),
-        ("Đã nộp", f"{received}", None if pd.isna(share) else f"{share:.1f}%"),
-        ("Đúng hạn", f"{on_time}", None if pd.isna(timely) else f"{timely:.1f}%"),
-        ("Chưa nộp", f"{missing}", None),
+        ("Phải nộp", totals["expected"], None),
+        ("Đã nộp", totals["received"], share("completeness_pct")),
+        ("Đúng hạn", totals["on_time"], share("on_time_pct")),
+        ("Chưa nộp", totals["missing"], None),
     )
     with st.container(horizontal=True):
         for label, value, note in cards:
-            st.metric(label, value, delta=note, delta_color="off", delta_arrow="off")
+            st.metric(label, f"{int(value)}", delta=note, delta_color="off", delta_arrow="off")
 
 
 def _by_hamlet(ctx, by_hamlet: pd.DataFrame, *, overdue: bool) -> None:

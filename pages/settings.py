@@ -17,6 +17,7 @@ from tothu_core import access, settings_view
 from tothu_core.accounts import AccountStore, default_accounts_path
 from tothu_core.errors import TothuError
 from tothu_core.month_lock import LOCKS_FILE_NAME
+from tothu_core.outbox import outbox_path
 
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$"})
 
@@ -52,12 +53,15 @@ show_rows(
     settings_view.file_rows(
         mode=_auth.mode(),
         accounts_path=accounts_path,
-        other_files={"Tệp khóa sổ tháng": ctx.settings.data_dir / LOCKS_FILE_NAME},
+        other_files={
+            "Hàng chờ gửi báo cáo (outbox)": outbox_path(ctx.settings.data_dir),
+            "Tệp khóa sổ tháng": ctx.settings.data_dir / LOCKS_FILE_NAME,
+        },
     )
 )
 
 st.subheader("Tài khoản cục bộ")
-st.caption(settings_view.ACCOUNTS_HOW)
+st.markdown("\n".join(f"- {what}: `{command}`" for what, command in settings_view.ACCOUNT_COMMANDS))
 try:
     accounts = AccountStore(accounts_path).list()
 except TothuError as exc:

@@ -487,3 +487,26 @@ def test_short_labels_stay_distinct():
 )  # fmt: skip
 def test_short_hamlet_name(name, short):
     assert activity.short_hamlet_name(name) == short
+
+
+def test_month_and_change(ds):
+    totals = activity.activity_by_month(activity.hamlet_activity(ds, ds.months()))
+    assert activity.month_and_change(totals, SEP, "meeting_pct") == (75.0, 50.0)  # 25 % -> 75 %
+    value, change = activity.month_and_change(totals, AUG, "meeting_pct")
+    assert value == 25.0 and math.isnan(change)  # nothing before August
+    value, change = activity.month_and_change(totals, "12/2016", "meeting_pct")
+    assert math.isnan(value) and math.isnan(change)
+
+
+def test_report_totals(ds):
+    totals = activity.report_totals(activity.reports_by_hamlet(ds, SEP))
+    assert totals[["expected", "received", "on_time", "late", "missing"]].tolist() == [
+        4,
+        3,
+        2,
+        1,
+        1,
+    ]
+    assert (totals["completeness_pct"], totals["on_time_pct"]) == (75.0, 50.0)
+    empty = activity.report_totals(activity.reports_by_hamlet(ds, SEP, hamlet="A3"))
+    assert empty["expected"] == 0 and math.isnan(empty["completeness_pct"])

@@ -450,7 +450,30 @@ def test_attention_no_meeting_two_months_alone():
     assert reasons(_two_months(aug=("", "", ""))) == []  # met in 09
     assert reasons(_two_months(sept=("", "", ""))) == []  # met in 08
     assert reasons(_two_months(aug=("", "", ""), sept=("", "", ""))) == [texts.REASON_NO_MEETING]
-    assert reasons(_two_months(aug=None, sept=("", "", ""))) == [texts.REASON_NO_MEETING]
+    # No August report at all: when the sheet's entries start in September, August is
+    # simply not covered, so one quiet month is not "two months without a meeting".
+    assert reasons(_two_months(aug=None, sept=("", "", ""))) == []
+
+
+def test_attention_missing_report_counts_as_no_meeting_once_the_sheet_covers_the_month():
+    quiet = _two_months(aug=None, sept=("", "", ""))
+    covered = read_dataset(
+        book(
+            hamlets=[hamlet("A1")],
+            cadres=[cadre("CB01"), cadre("CB02")],
+            groups=[group("T1", "A1", 10, ""), group("T2", "A1", 10, "")],
+            assignments=[assign("CB01", "T1", "1/1/2016"), assign("CB02", "T2", "1/1/2016")],
+            meetings=[
+                meeting("08/2016", "T2", "CB02", "10/8/2016", 8, "x"),
+                meeting("09/2016", "T1", "CB01", "", "", ""),
+                meeting("09/2016", "T2", "CB02", "10/9/2016", 8, "x"),
+            ],
+        )
+    )
+    assert reasons(quiet) == []
+    got = figures.needs_attention(covered, SEPT)
+    assert got["group_id"].tolist() == ["T1"]
+    assert got["reasons"].tolist() == [texts.REASON_NO_MEETING]
 
 
 def test_attention_cadre_absent_two_months_alone():

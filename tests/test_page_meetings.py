@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
 from tothu_core import activity
+from tothu_core.demo import ensure_demo_workbook
 from tothu_core.figures import as_month
+from tothu_core.load import load_dataset
+from tothu_core.sources.workbook import WorkbookSource
 
 PAGE = "pages/meetings.py"
 HEAT_HAMLET = "meetings_heat_hamlet"
@@ -19,17 +24,44 @@ def chart_data(at, index: int) -> list[dict]:
     return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
 
 
+@pytest.fixture(autouse=True)
+def app_router_on_every_run(monkeypatch):
+    """Run app.py on every AppTest rerun, as a live server does.
+
+    AppTest forgets before each run that app.py uses st.navigation, and because a folder named
+    pages/ sits next to app.py it then runs the chosen page file on its own, without the
+    router (the same fixture as in test_page_overview; it belongs in conftest.py).
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("demo")
+    """One demo workbook for the module; a fresh snapshot store so it is the one read."""
+    folder = tmp_path_factory.mktemp("demo")
+    ensure_demo_workbook(folder / "demo.xlsx")
+    st.cache_resource.clear()
+    yield folder
+    st.cache_resource.clear()
 
 
-def test_demo_for_leadership_shows_the_cores_figures(monkeypatch, demo_dir):
+@pytest.fixture(scope="module")
+def demo_ds(demo_dir):
+    return load_dataset(WorkbookSource(demo_dir / "demo.xlsx"))
+
+
+def test_demo_for_leadership_shows_the_cores_figures(monkeypatch, demo_dir, demo_ds):
     use_demo(monkeypatch, demo_dir)
     at = app(demo_role="Lãnh đạo", page=PAGE)
     assert not at.exception
-    ds = at.session_state["page_context"].ds
-    month = as_month(at.query_params["thang"].replace("-", "/"))
+    ds = demo_ds
+    month = as_month(at.sidebar.selectbox(key="filter_month").value)
     totals = activity.activity_by_month(activity.hamlet_activity(ds, ds.months()))
     row = totals[totals["month"] == month].iloc[0]
     shown = {m.label: m.value for m in at.metric}
@@ -67,15 +99,19 @@ def test_hand_made_commune_figures_filters_and_empty_states(monkeypatch, tmp_pat
     # T3 met only in 09/2016 (30 of 40 households); T4 never reported.
     assert chart_data(at, 2)[0]["text"] == [["", "75"], ["", ""]]
 
+    # The sidebar's cadre: that cadre's groups, wherever they are, and no hamlet to choose.
+    at.sidebar.selectbox(key="filter_cadre").select("CB01").run()
+    assert chart_data(at, 2)[0]["y"] == ["Tổ 1 (T1)", "Tổ 1 (T3)"]
+    assert HEAT_HAMLET not in [s.key for s in at.selectbox]
+    assert [m.value for m in at.metric] == ["100.0%", "78.0%", "100.0%"]  # 39 of 50 households
 
-def test_hamlet_without_groups_explains_itself(monkeypatch, tmp_path):
-    use_workbook(monkeypatch, planted_book(), tmp_path)
-    at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016", "ap": "A3"})
+    # A hamlet without groups: sentences instead of charts.
+    at.sidebar.selectbox(key="filter_cadre").select("").run()
+    at.sidebar.selectbox(key="filter_hamlet").select("A3").run()
     assert not at.exception
     infos = [i.value for i in at.info]
     assert "Phạm vi đang xem không có tổ nào." in infos
     assert "Không có tổ nào trong phạm vi đang xem." in infos
-    assert not at.selectbox  # the filter's hamlet is used: nothing to choose here
 
 
 def test_month_without_topics_says_so(monkeypatch, tmp_path):

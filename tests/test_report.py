@@ -307,11 +307,12 @@ def test_vietnamese_numbers(value, int_text, pct_text):
 
 
 def test_vietnamese_decimals_and_blank_rates():
-    assert vn_decimal(2.755, 2) == "2,75" or vn_decimal(2.755, 2) == "2,76"
+    assert vn_decimal(5 / 3, 2) == "1,67"
     assert vn_decimal(1234.5) == "1.234,5"
     assert vn_pct(84.5) == "84,5%"
     assert vn_pct(float("nan")) == "–"
     assert vn_pct(None) == "–"
+    assert vn_pct(pd.NA) == "–"
 
 
 def test_report_filename():

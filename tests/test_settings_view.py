@@ -47,11 +47,19 @@ def test_a_google_sheet_shows_its_link_and_the_service_account_to_share_it_with(
         (
             "Nguồn dữ liệu",
             "Google Sheet Tổ tự quản – https://docs.google.com/spreadsheets/d/K/edit",
-            "secrets.toml",
+            "mục [sheets] trong secrets.toml",
         ),
         ("Tài khoản dịch vụ Google", "bot@p.iam", "biến môi trường GOOGLE_APPLICATION_CREDENTIALS"),
     ]
     assert "TOTHU_SOURCE" in rows[0].how_to_change
+
+
+def test_the_origin_of_the_source_is_said_in_words():
+    (row,) = settings_view.source_rows("/x/a.xlsx", "TOTHU_SOURCE", source=FakeSource())
+    assert (row.value, row.origin) == (
+        "Google Sheet Tổ tự quản (/x/a.xlsx)",
+        "biến môi trường TOTHU_SOURCE",
+    )
 
 
 def test_the_demo_says_it_is_sample_data():
@@ -104,16 +112,16 @@ def test_the_accounts_table_names_each_cadre_and_flags_locked_and_orphan_account
     table = settings_view.accounts_table(dataset(), accounts, now=NOW)
     assert list(table.columns) == [
         "Tên đăng nhập",
-        "Mã cán bộ",
         "Họ và tên",
-        "Vai trò",
         "Tình trạng",
+        "Vai trò",
+        "Mã cán bộ",
     ]
     assert table.values.tolist() == [
-        ["an", "CB01", "Nguyễn Văn An", "Cán bộ", "Dùng được"],
-        ["dung", "qt01", "Phạm Thị Dung", "Quản trị", "Tạm khóa đến 09:40 03/11/2026"],
-        ["cu", "CB99", "", "", "Mã cán bộ không có trong bảng tính: chưa đăng nhập được"],
-        ["cuong", "LD01", "Lê Văn Cường", "Lãnh đạo", "Dùng được"],
+        ["an", "Nguyễn Văn An", "Dùng được", "Cán bộ", "CB01"],
+        ["dung", "Phạm Thị Dung", "Tạm khóa đến 09:40 03/11/2026", "Quản trị", "qt01"],
+        ["cu", "", "Mã cán bộ không có trong bảng tính: chưa đăng nhập được", "", "CB99"],
+        ["cuong", "Lê Văn Cường", "Dùng được", "Lãnh đạo", "LD01"],
     ]
 
 

@@ -161,6 +161,16 @@ def activity_by_month(by_hamlet: pd.DataFrame) -> pd.DataFrame:
     return _activity_rates(out)
 
 
+def month_and_change(by_month: pd.DataFrame, month, column: str) -> tuple[float, float]:
+    """(value in `month`, change in points since the month before) of a per-month rate;
+    NaN where either month has no value, so no change is claimed out of nothing."""
+    month = figures.as_month(month)
+    rates = by_month.set_index("month")[column]
+    now = float(rates.get(month, np.nan))
+    before = float(rates.get(month - 1, np.nan))
+    return now, round(now - before, 1)
+
+
 def group_attendance_matrix(
     ds: Dataset, months: figures.Months, *, hamlet: str | None = None, cadre: str | None = None
 ) -> pd.DataFrame:
@@ -283,6 +293,13 @@ def _report_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["completeness_pct"] = figures.pct(frame["received"], frame["expected"])
     frame["on_time_pct"] = figures.pct(frame["on_time"], frame["expected"])
     return frame
+
+
+def report_totals(by_hamlet: pd.DataFrame) -> pd.Series:
+    """The rows of `reports_by_hamlet` summed: the month's counts and rates for the scope."""
+    counts = ["expected", "received", "on_time"]
+    totals = by_hamlet[counts].sum().astype("int64").to_frame().T
+    return _report_rates(totals).iloc[0]
 
 
 def deadline_passed(month, *, now: datetime, deadline_day: int = figures.DEADLINE_DAY) -> bool:

@@ -290,7 +290,10 @@ def needs_attention(
 
     weak = now["rating"] == contract.RATING_WEAK
     low = (now["attendance"] < LOW_ATTENDANCE).fillna(False)
-    idle = ~now["met"] & ~before["met"].fillna(False).astype(bool)
+    # "No meeting in M and M-1" needs M-1 to be a month the sheet covers: before the first
+    # entry there is no record either way, and the first month would flag every quiet group.
+    covered_before = bool(len(ds.meetings)) and month - 1 >= ds.meetings["month"].min()
+    idle = ~now["met"] & ~before["met"].fillna(False).astype(bool) & covered_before
     absent_now = now["met"] & ~now["attended"]
     absent_before = (before["met"] & ~before["attended"]).fillna(False).astype(bool)
     absent = absent_now & absent_before

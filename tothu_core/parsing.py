@@ -104,12 +104,16 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame, errors="coerce").where(clock_ok)
 
 
-def _timestamp_or_nat(value) -> pd.Timestamp:
-    """A date cell as a Timestamp; a typo such as year 3016 is unreadable, not a crash."""
-    try:
-        return pd.Timestamp(value).as_unit("ns")
-    except (OverflowError, ValueError):
-        return pd.NaT
+def _date_cells(cells: pd.Series) -> pd.Series:
+    """Date cells as Timestamps, at once; a typo such as year 3016 is unreadable, not a crash."""
+    stamps = pd.to_datetime(cells, errors="coerce")
+    in_range = (stamps >= pd.Timestamp.min) & (stamps <= pd.Timestamp.max)
+    return stamps.where(in_range).astype("datetime64[ns]")
+
+
+def _fold_each(texts: pd.Series) -> pd.Series:
+    """fold() once per distinct text: the same month or 'x' is typed on thousands of rows."""
+    return texts.map({text: fold(text) for text in texts.unique()})
 
 
 def _parse_timestamp(s: pd.Series, *, keep_time: bool) -> tuple[pd.Series, pd.Series]:
@@ -118,7 +122,7 @@ def _parse_timestamp(s: pd.Series, *, keep_time: bool) -> tuple[pd.Series, pd.Se
 
     t = kinds == "t"
     if t.any():
-        out[t] = pd.to_datetime(s[t].map(_timestamp_or_nat))
+        out[t] = _date_cells(s[t])
 
     n = kinds == "n"
     if n.any():
@@ -158,7 +162,7 @@ def parse_month(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     months = pd.Series(np.nan, index=s.index)
     st = kinds == "s"
     if st.any():
-        text = s[st].astype(str).map(fold)
+        text = _fold_each(s[st].astype(str))
         my = text.str.extract(_MONTH_MY)
         ym = text.str.extract(_MONTH_YM)
         parts = my.where(my["y"].notna(), ym).apply(pd.to_numeric, errors="coerce")
@@ -178,6 +182,7 @@ def parse_month(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Có/Không, x/blank, 1/0, TRUE/FALSE (check boxes), yes/no. Blank is 'no'."""
+    folded: dict[str, str] = {}
 
     def boolean(v):
         if v is None or v == "" or (isinstance(v, float) and v != v):
@@ -186,7 +191,10 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             return bool(v)
         if isinstance(v, int | float) and v in (0, 1):
             return bool(v)
-        key = fold(str(v))
+        text = str(v)
+        key = folded.get(text)
+        if key is None:
+            key = folded[text] = fold(text)
         if key in _TRUE:
             return True
         if key in _FALSE:

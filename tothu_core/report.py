@@ -16,7 +16,6 @@ Decisions where the contract is silent:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -195,7 +194,7 @@ def vn_decimal(value, digits: int = 1) -> str:
 
 def vn_pct(value) -> str:
     """84.5 -> '84,5%'; a rate with nothing to divide by is '–'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or pd.isna(value):
         return "–"
     return f"{vn_decimal(value)}%"
 
@@ -335,7 +334,7 @@ def _versus(report: MonthlyReport, attribute: str) -> str:
     if report.previous is None:
         return ""
     before = getattr(report.previous, attribute)
-    if isinstance(before, float) and math.isnan(before):
+    if pd.isna(before):
         return ""
     return f" (tháng {report.previous.month.strftime(contract.MONTH_FORMAT)}: {vn_pct(before)})"
 

@@ -1,10 +1,11 @@
 """The monthly report laid out as an editable Word document, in a Party committee's usual form.
 
-Layout follows the Party's guidance on documents (Hướng dẫn 36-HD/VPTW): A4, margins top and
-bottom 20 mm, left 30 mm, right 15 mm; Times New Roman; the committee's name on the left
-and "ĐẢNG CỘNG SẢN VIỆT NAM" underlined on the right; the date line in italics; numbered
-sections; the signature block "T/M ĐẢNG ỦY". Everything is plain text the office can edit
-before signing: no field, link or formula comes from the sheet's text.
+Layout follows the usual form of Party documents (Hướng dẫn 36-HD/VPTW; margins within the
+ranges of Nghị định 30/2020): A4, margins top and bottom 20 mm, left 30 mm, right 15 mm;
+Times New Roman 14 pt (tables 12 pt); the committee's name on the left and "ĐẢNG CỘNG SẢN
+VIỆT NAM" underlined on the right; the date line in italics; numbered sections; the
+signature block "T/M ĐẢNG ỦY". Everything is plain text the office can edit before signing:
+no field, link or formula comes from the sheet's text (the only field is the page number).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import re
 
 import pandas as pd
 from docx import Document
-from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -106,7 +106,6 @@ def _setup(doc, report: MonthlyReport) -> None:
     section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
     section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
     section.header_distance = section.footer_distance = Mm(10)
-    section.start_type = WD_SECTION.NEW_PAGE
 
     normal = doc.styles["Normal"]
     normal.font.name = FONT
@@ -114,8 +113,6 @@ def _setup(doc, report: MonthlyReport) -> None:
     _font_everywhere(normal.element.get_or_add_rPr())
     fmt = normal.paragraph_format
     fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(6), 1.1
-    for name in ("Table Grid",):
-        _font_everywhere(doc.styles[name].element.get_or_add_rPr())
 
     _page_numbers(section)
     props = doc.core_properties

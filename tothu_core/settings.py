@@ -20,6 +20,9 @@ class Settings:
     lock_days: int = 10
     #: where the demo workbook, the outbox and month locks are kept
     data_dir: Path = REPO / ".data"
+    #: the committee that signs the monthly report, and the one above it
+    committee_name: str = "Đảng ủy xã Mỹ Thạnh"
+    parent_committee: str = "Đảng bộ huyện ……"
 
 
 def _int(value, default: int) -> int:
@@ -42,4 +45,6 @@ def load_settings(*, environ: Mapping = os.environ, secrets: Mapping | None = No
         deadline_day=_int(pick("deadline_day", base.deadline_day), base.deadline_day),
         lock_days=_int(pick("lock_days", base.lock_days), base.lock_days),
         data_dir=Path(pick("data_dir", base.data_dir)).expanduser(),
+        committee_name=str(pick("committee_name", base.committee_name)),
+        parent_committee=str(pick("parent_committee", base.parent_committee)),
     )

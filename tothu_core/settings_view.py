@@ -49,16 +49,25 @@ SIGN_IN_NAMES = {
     access.DEMO: "Dùng thử: chọn vai trò trên dữ liệu mẫu",
     access.UNCONFIGURED: "Chưa cấu hình: chưa ai đăng nhập được",
 }
-ACCOUNTS_HOW = (
-    "Thêm: `python -m tothu_core account add TEN --cadre CB01`; đặt lại mật khẩu và mở khóa: "
-    "`… account reset TEN`; xóa: `… account remove TEN`; xem: `… account list`."
+ACCOUNT_COMMANDS = (
+    ("Thêm tài khoản", "python -m tothu_core account add TEN --cadre CB01"),
+    ("Đặt lại mật khẩu, mở khóa", "python -m tothu_core account reset TEN"),
+    ("Xóa tài khoản", "python -m tothu_core account remove TEN"),
+    ("Xem danh sách", "python -m tothu_core account list"),
 )
+# Name and status first: on a phone only the first columns fit.
 ACCOUNT_HEADERS = {
     "username": "Tên đăng nhập",
-    "cadre_id": "Mã cán bộ",
     "name": "Họ và tên",
-    "role": "Vai trò",
     "status": "Tình trạng",
+    "role": "Vai trò",
+    "cadre_id": "Mã cán bộ",
+}
+SOURCE_ORIGINS = {
+    "TOTHU_SOURCE": "biến môi trường TOTHU_SOURCE",
+    "secrets.toml": "mục [sheets] trong secrets.toml",
+    "--source": "tham số --source",
+    "mặc định": "mặc định (chưa khai báo nguồn nào)",
 }
 ACCOUNT_OK = "Dùng được"
 ACCOUNT_LOCKED = "Tạm khóa đến {until}"
@@ -107,7 +116,7 @@ def source_rows(
         value = f"{source.label} – {source.url}"
     else:
         value = f"{source.label} ({spec.strip()})"
-    rows = [SettingRow("Nguồn dữ liệu", value, origin, SOURCE_HOW)]
+    rows = [SettingRow("Nguồn dữ liệu", value, SOURCE_ORIGINS.get(origin, origin), SOURCE_HOW)]
     robot = getattr(source, "service_account_email", None)
     if robot:
         where = (

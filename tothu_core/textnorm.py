@@ -7,6 +7,10 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _LOOSE_DROP = re.compile(r"[\s_.\-]+")
+_RUNS = re.compile(r"[ \t\u00a0]+")
+# What clean_cell_text would change inside a trimmed text: a run of spaces, a tab or a
+# no-break space, or a line break of any kind str.splitlines knows.
+_UNTIDY = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def strip_diacritics(text: str) -> str:
@@ -28,5 +32,9 @@ def loose_key(name: str) -> str:
 
 def clean_cell_text(text: str) -> str:
     """Trim and fold inner runs of spaces (not new lines: they separate list items)."""
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in str(text).splitlines()]
+    text = str(text)
+    if text == text.strip() and not _UNTIDY.search(text):
+        # Most cells are already tidy; this check is several times cheaper than the cleaning.
+        return text
+    lines = [_RUNS.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(lines).strip()

@@ -8,6 +8,7 @@ developer has configured on this machine never leaks into the journeys.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "e2e"
@@ -30,7 +33,8 @@ START_TIMEOUT = 60.0
 # A rerun of a page on the 1-commune demo takes well under a second; this is the ceiling.
 RUN_TIMEOUT_MS = 45_000
 DESKTOP = {"width": 1280, "height": 1400}
-PHONE = {"width": 390, "height": 844}
+SCRIPT_STATE = "data-test-script-state"
+RUNNING = f'[data-testid="stApp"][{SCRIPT_STATE}="running"]'
 
 
 def pytest_configure(config) -> None:
@@ -140,8 +144,6 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run should have installed Debian's chromium.")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
@@ -183,39 +185,41 @@ class StreamlitPage:
         status widget shows "Running..."); a fast run may be over before we look, so the
         wait for it to start is short, the wait for it to end is long.
         """
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-        from playwright.sync_api import expect
-
         app = self.page.get_by_test_id("stApp")
         if expect_run:
-            try:
-                self.page.wait_for_selector(
-                    '[data-testid="stApp"][data-test-script-state="running"]', timeout=1500
-                )
-            except PlaywrightTimeout:
-                pass
-        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=RUN_TIMEOUT_MS)
+            with contextlib.suppress(PlaywrightTimeout):
+                self.page.wait_for_selector(RUNNING, timeout=1500)
+        # Quiet twice in a row: a run may start another one (st.rerun, a query string).
+        for _quiet in range(2):
+            expect(app).to_have_attribute(SCRIPT_STATE, "notRunning", timeout=RUN_TIMEOUT_MS)
+            self.page.wait_for_timeout(250)
+        expect(app).to_have_attribute(SCRIPT_STATE, "notRunning", timeout=RUN_TIMEOUT_MS)
         expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
-        expect(self.page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=RUN_TIMEOUT_MS)
+        expect(self.page.get_by_test_id("stStatusWidget")).to_have_count(0)
         self.assert_no_exception()
 
     def assert_no_exception(self) -> None:
-        from playwright.sync_api import expect
-
         expect(self.page.get_by_test_id("stException")).to_have_count(0)
 
     def choose(self, label: str, option: str | re.Pattern, *, scope=None) -> str:
-        """Pick `option` in the selectbox labelled `label`; returns the option's text."""
-        from playwright.sync_api import expect
+        """Pick `option` in the selectbox labelled `label`; returns the option's text.
 
+        A pick that lands while a rerun replaces the widget can be lost; it is made again
+        (at most three times) until the box shows it after the run.
+        """
         box = (scope or self.page).get_by_role("combobox", name=label, exact=True)
-        box.click()
-        choice = self.page.get_by_role("listbox", name=label).get_by_role(
-            "option", name=option, exact=isinstance(option, str)
-        )
-        text = choice.first.inner_text().strip()
-        choice.first.click()
-        self.settle()
+        for _attempt in range(3):
+            box.click()
+            choice = (
+                self.page.get_by_role("listbox", name=label)
+                .get_by_role("option", name=option, exact=isinstance(option, str))
+                .first
+            )
+            text = choice.inner_text().strip()
+            choice.click()
+            self.settle()
+            if box.input_value() == text:
+                return text
         expect(box).to_have_value(text)
         return text
 

@@ -148,17 +148,27 @@ def replace_file_atomically(path: Path, write: Callable[[str], object]) -> None:
 
 
 def _sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> list[list[Cell]]:
-    """Rows from the sheet's own row 1, so row numbers in messages match what the clerk sees."""
-    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return [[_cell(value) for value in row] for row in rows]
+    """Rows from the sheet's own row 1 and column A, so row numbers in messages match the sheet.
+
+    Rows are converted one at a time and a repeated text is kept once: a province's workbook
+    holds the same month, ids and sentences hundreds of thousands of times, and one Python
+    string per cell took most of the memory of a read.
+    """
+    sheet = workbook.get_sheet_by_name(name)
+    # iter_rows starts at row 1 but at the first used column: put the empty columns back.
+    lead = [None] * sheet.start[1] if sheet.start else []
+    texts: dict[str, str] = {}
+    return [lead + [_cell(value, texts) for value in row] for row in sheet.iter_rows()]
 
 
-def _cell(value: Cell) -> Cell:
+def _cell(value: Cell, texts: dict[str, str]) -> Cell:
     """Empty cells are None; Excel stores every number as a float, so 45.0 comes back as 45."""
     if value == "":
         return None
     if type(value) is float and value.is_integer():
         return int(value)
+    if type(value) is str:
+        return texts.setdefault(value, value)
     return value
 
 
