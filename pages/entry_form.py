@@ -195,6 +195,10 @@ def _group_fields(
     _problem(problems, card.group_id, MET)
     first_day = month.start_time.date()
     last_day = min(month.end_time.date(), max(today, first_day))
+    saved_day = card.latest.meeting_date if card.latest else None
+    if saved_day is not None:
+        # A date typed into the sheet ahead of time must still fit the widget's range.
+        last_day = max(last_day, saved_day)
     st.date_input(
         "Ngày họp",
         min_value=first_day,

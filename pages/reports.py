@@ -171,10 +171,9 @@ def main() -> None:
     day = ctx.settings.deadline_day
     limit = figures.deadline(f.month, day=day)
     page_header("Báo cáo tháng", ctx, caption=f"hạn nộp hết ngày {limit:%d/%m/%Y}")
-    options = {"hamlet": f.hamlet, "cadre": f.cadre}
     by_hamlet = ctx.memo(
         "reports_by_hamlet",
-        lambda: activity.reports_by_hamlet(ds, f.month, **options, deadline_day=day),
+        lambda: activity.reports_by_hamlet(ds, f.month, **f.kwargs, deadline_day=day),
         day,
     )
     overdue = activity.deadline_passed(f.month, now=datetime.now(), deadline_day=day)
@@ -189,19 +188,21 @@ def main() -> None:
             ctx,
             ctx.memo(
                 "reports_by_cadre",
-                lambda: activity.reports_by_cadre(ds, f.month, **options, deadline_day=day),
+                lambda: activity.reports_by_cadre(ds, f.month, **f.kwargs, deadline_day=day),
                 day,
             ),
         )
     with missing:
-        owed = ctx.memo("reports_missing", lambda: activity.missing_reports(ds, f.month, **options))
+        owed = ctx.memo(
+            "reports_missing", lambda: activity.missing_reports(ds, f.month, **f.kwargs)
+        )
         _missing(ctx, owed, overdue=overdue)
     with entries:
         _entries(
             ctx,
             ctx.memo(
                 "reports_entries",
-                lambda: activity.month_entries(ds, f.month, **options, deadline_day=day),
+                lambda: activity.month_entries(ds, f.month, **f.kwargs, deadline_day=day),
                 day,
             ),
         )

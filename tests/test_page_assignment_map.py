@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_assignment_view import leadership_book
@@ -16,18 +15,6 @@ from tothu_core.load import load_dataset
 from tothu_core.sources.workbook import WorkbookSource
 
 PAGE = "pages/assignment_map.py"
-
-
-@pytest.fixture(autouse=True)
-def app_router_on_every_run(monkeypatch):
-    """Run app.py on every AppTest rerun, as a live server does (see test_page_overview)."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture(scope="module")

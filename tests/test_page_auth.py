@@ -33,11 +33,11 @@ PEOPLE = [
     ["QT01", "Phạm Thị Dung", "dung.pham@example.org", "Quản trị"],
 ]
 ACCOUNTS = {"an": "CB01", "binh": "CB02", "cuong": "LD01", "dung": "QT01"}
-# 09/2026: T1 (CB01) did not meet, T2 (CB02) met, T3 (CB02) sent nothing: T1 and T3 need
-# attention, so the overview lists one group of each cadre.
+# T1 (CB01) and T3 (CB02) are rated weak, so the overview's "needs attention" table lists
+# one group of each cadre; 09/2026 is the only month with entries.
 RAW = book(
     hamlets=[hamlet("A1", "Ấp Mỹ An"), hamlet("A2", "Ấp Bình Hòa")],
-    groups=[group("T1", "A1", 10), group("T2", "A1", 20), group("T3", "A2", 15)],
+    groups=[group("T1", "A1", 10, "Yếu"), group("T2", "A1", 20), group("T3", "A2", 15, "Yếu")],
     assignments=[
         assign("CB01", "T1", "1/1/2026"),
         assign("CB02", "T2", "1/1/2026"),
@@ -88,24 +88,6 @@ LEADER_PAGES = CADRE_PAGES | {
 }
 ADMIN_PAGES = LEADER_PAGES | {"data_check", "settings"}
 _PAGES_MANAGER_INIT = PagesManager.__init__
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Run app.py on every rerun, as a running server does.
-
-    With a `pages/` folder beside app.py, Streamlit starts in its old folder-pages mode and
-    leaves it for good at the first `st.navigation` call. AppTest resets that flag before each
-    run, so without this every rerun after the first would run the page file on its own,
-    skipping app.py (and sign-in) entirely.
-    """
-    init = _PAGES_MANAGER_INIT
-
-    def navigation_mode(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from filelock import FileLock
+from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_workbook
 from tests.test_entries import LEADER, MEETING_HEADERS, entry_book
@@ -18,6 +19,19 @@ from tothu_core.sources import workbook as workbook_module
 PAGE = "pages/entry_form.py"
 HEADER_ROW = 3
 OLD_ROWS = 2
+
+
+@pytest.fixture(autouse=True)
+def app_router_on_every_run(monkeypatch):
+    """Run app.py on every AppTest rerun, as a live server does (see test_page_meetings):
+    without this, AppTest sees the pages/ folder and runs the page file without the router."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -187,7 +201,8 @@ def test_a_closed_month_is_refused_with_a_clear_message_and_reopening_lets_it_in
     assert f"Tháng {month:%m/%Y} đã khóa sổ từ" in at.error[0].value
     assert "đề nghị lãnh đạo Đảng ủy mở lại tháng này" in at.error[0].value
     assert new_rows(book) == []
-    offered = at.selectbox(key="entry_form_month").options if at.selectbox else []
+    choices = [w for w in at.selectbox if w.key == "entry_form_month"]
+    offered = choices[0].options if choices else []
     assert month.strftime("%m/%Y") not in offered
 
     locks.reopen(month, LEADER)

@@ -6,7 +6,6 @@ import json
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
@@ -22,23 +21,6 @@ HEAT_HAMLET = "meetings_heat_hamlet"
 
 def chart_data(at, index: int) -> list[dict]:
     return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
-
-
-@pytest.fixture(autouse=True)
-def app_router_on_every_run(monkeypatch):
-    """Run app.py on every AppTest rerun, as a live server does.
-
-    AppTest forgets before each run that app.py uses st.navigation, and because a folder named
-    pages/ sits next to app.py it then runs the chosen page file on its own, without the
-    router (the same fixture as in test_page_overview; it belongs in conftest.py).
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
+from tests import test_page_meetings as shared
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
 from tothu_core import activity
+from tothu_core.load import load_dataset
+from tothu_core.sources import resolve_source
+
+# The module's demo workbook, as in test_page_meetings.
+demo_dir, demo_ds = shared.demo_dir, shared.demo_ds
 
 PAGE = "pages/my_history.py"
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("demo")
 
 
 def tables(at) -> list[pd.DataFrame]:
@@ -48,7 +48,7 @@ def test_corrections_show_as_history_whatever_the_cadre_filter(monkeypatch, tmp_
     assert not at.exception
     assert "không theo bộ lọc cán bộ" in " ".join(c.value for c in at.caption)
     entries = tables(at)[1]
-    ds = at.session_state["page_context"].ds
+    ds = load_dataset(resolve_source())
     assert len(entries) == len(activity.cadre_history(ds, "CB01")) == 5
     first_two = entries.iloc[:2]
     assert first_two[
@@ -70,12 +70,12 @@ def test_cadre_without_entries_is_told_where_to_report(monkeypatch, tmp_path):
     assert tables(at)[0]["Tỷ lệ đã nộp (%)"].tolist() == [0.0, 0.0, 0.0]
 
 
-def test_demo_cadre_sees_only_their_rows(monkeypatch, demo_dir):
+def test_demo_cadre_sees_only_their_rows(monkeypatch, demo_dir, demo_ds):
     use_demo(monkeypatch, demo_dir)
     at = app(demo_role="Cán bộ", page=PAGE)
     assert not at.exception
-    ds = at.session_state["page_context"].ds
-    me = at.session_state["page_context"].viewer.cadre_id
+    ds = demo_ds
+    me = at.sidebar.selectbox(key="auth_demo_cadre").value
     mine = activity.cadre_history(ds, me)
     entries = tables(at)[1]
     assert len(entries) == len(mine) > 0

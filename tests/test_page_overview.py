@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_assignment_view import leadership_book
@@ -13,23 +12,6 @@ from tothu_core.demo import ensure_demo_workbook
 from tothu_core.load import load_dataset
 from tothu_core.settings import load_settings
 from tothu_core.sources.workbook import WorkbookSource
-
-
-@pytest.fixture(autouse=True)
-def app_router_on_every_run(monkeypatch):
-    """Run app.py on every AppTest rerun, as a live server does.
-
-    AppTest forgets before each run that app.py uses st.navigation, and a folder named
-    `pages/` beside app.py then makes Streamlit run the last page's file directly
-    (the legacy multipage mode): no sidebar, no filters, a stale page context.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture(scope="module")

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
+from tests import test_page_meetings as shared
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
 from tothu_core import activity, figures
+from tothu_core.load import load_dataset
+from tothu_core.sources import resolve_source
+
+# The module's demo workbook, as in test_page_meetings.
+demo_dir, demo_ds = shared.demo_dir, shared.demo_ds
 
 PAGE = "pages/reports.py"
 SEP = pd.Period("2016-09", "M")
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("demo")
 
 
 def shown_frame(at, index: int) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def test_hand_made_commune_tables_match_the_core(monkeypatch, tmp_path):
     use_workbook(monkeypatch, planted_book(), tmp_path)
     at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016"})
     assert not at.exception
-    ds = at.session_state["page_context"].ds
+    ds = load_dataset(resolve_source())
     assert [(m.label, m.value, m.delta) for m in at.metric] == [
         ("Phải nộp", "4", ""),
         ("Đã nộp", "3", "75.0%"),
@@ -73,12 +73,12 @@ def test_hamlet_filter_and_nobody_missing(monkeypatch, tmp_path):
     assert shown_frame(at, 2)["Tên ấp"].tolist() == ["Ấp Mỹ An", "Ấp Mỹ An"]  # the entries
 
 
-def test_demo_for_leadership_agrees_with_the_overview(monkeypatch, demo_dir):
+def test_demo_for_leadership_agrees_with_the_overview(monkeypatch, demo_dir, demo_ds):
     use_demo(monkeypatch, demo_dir)
     at = app(demo_role="Lãnh đạo", page=PAGE)
     assert not at.exception
-    ds = at.session_state["page_context"].ds
-    month = figures.as_month(at.query_params["thang"].replace("-", "/"))
+    ds = demo_ds
+    month = figures.as_month(at.sidebar.selectbox(key="filter_month").value)
     totals = figures.overview(ds, month).iloc[0]
     shown = {m.label: m.value for m in at.metric}
     assert shown["Phải nộp"] == str(totals["expected"])

@@ -18,8 +18,9 @@ from tests.test_submit_sheets import (
     viewer,
 )
 from tothu_core.demo import write_workbook
+from tothu_core.entries import build_rows
 from tothu_core.month_lock import MonthLocks
-from tothu_core.outbox import Outbox
+from tothu_core.outbox import Outbox, OutboxRecord
 from tothu_core.snapshot import SnapshotStore
 from tothu_core.sources import workbook as workbook_module
 from tothu_core.sources.workbook import WorkbookSource
@@ -115,3 +116,52 @@ def test_sending_again_from_another_outbox_adds_nothing(tmp_path):
     resent = other.submit(submission("CB08"), ds=ds, viewer=viewer("CB08"))
     assert (resent.sent, resent.rows_added) == (True, 0)
     assert ids(writer.store.source.path) == Counter({"P08-T08A": 1, "P08-T08B": 1})
+
+
+def test_a_double_click_writes_once_and_both_presses_hear_it_was_written(tmp_path):
+    writer = make_writer(tmp_path)
+    ds = writer.store.get().snapshot.dataset
+    barrier = threading.Barrier(2)
+    results = []
+
+    def press():
+        barrier.wait()
+        results.append(writer.submit(submission("CB09"), ds=ds, viewer=viewer("CB09")))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted((r.sent, r.repeat) for r in results) == [(True, False), (True, True)]
+    assert "không tạo bản trùng" in next(r for r in results if r.repeat).message
+    assert ids(writer.store.source.path) == Counter({"P09-T09A": 1, "P09-T09B": 1})
+
+
+def test_a_press_while_another_sender_holds_the_submission_says_it_is_on_its_way(tmp_path):
+    writer = make_writer(tmp_path)
+    writer.wait_seconds = 0.3
+    ds = writer.store.get().snapshot.dataset
+    other = submission("CB11")
+    plan = build_rows(ds, other)
+    # Another process stored this very submission and is sending it right now.
+    writer.outbox.add(
+        OutboxRecord(
+            submission_id=other.submission_id,
+            source_identity=writer.source_identity,
+            tab=plan.tab,
+            key_column=plan.key_column,
+            rows=plan.rows,
+            cadre_id="CB11",
+            month="11/2026",
+            groups=("T11A", "T11B"),
+            created_at=NOW,
+        )
+    )
+    assert writer.outbox.claim(other.submission_id)
+    result = writer.submit(other, ds=ds, viewer=viewer("CB11"))
+    assert (result.sent, result.in_progress) == (False, True)
+    assert result.message == (
+        "2 báo cáo này đang được gửi vào bảng tính; anh/chị không cần gửi lại."
+    )
+    assert ids(writer.store.source.path) == Counter()

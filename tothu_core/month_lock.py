@@ -196,12 +196,8 @@ class MonthLocks:
         )
 
     def history(self) -> list[MonthDecision]:
-        """Every reopening and closing, newest first."""
-        return sorted(
-            (MonthDecision.from_json(d) for d in self._read()["history"]),
-            key=lambda d: d.at,
-            reverse=True,
-        )
+        """Every reopening and closing, newest first (the file keeps them in order taken)."""
+        return [MonthDecision.from_json(d) for d in reversed(self._read()["history"])]
 
     # -- leadership's decisions ------------------------------------------------------------
 

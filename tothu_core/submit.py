@@ -10,6 +10,7 @@ exactly one re-read.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from . import contract
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 AUTO_RETRY_IDLE_SECONDS = 60.0
 AUTO_RETRY_LIMIT = 3
 BUTTON_RETRY_LIMIT = 20
+# A second press while the first is still writing waits this long for the first's answer.
+DOUBLE_SUBMIT_WAIT_SECONDS = 20.0
+_WAIT_STEP_SECONDS = 0.2
 UNEXPECTED = "Có lỗi không lường trước khi ghi vào bảng tính; hãy báo người quản trị."
 
 
@@ -49,8 +53,8 @@ class SubmitResult:
         """What the cadre reads after pressing Gửi."""
         if self.sent and self.repeat:
             return (
-                f"{self.entries} báo cáo này đã được ghi vào bảng tính từ lần gửi trước; "
-                "không ghi thêm lần nữa."
+                f"Đã ghi {self.entries} báo cáo vào bảng tính; bấm gửi thêm lần nữa không tạo "
+                "bản trùng."
             )
         if self.sent:
             return f"Đã ghi {self.entries} báo cáo vào bảng tính. Cảm ơn anh/chị."
@@ -91,10 +95,18 @@ class RetryReport:
 class EntryWriter:
     """Submits forms to one source (through its snapshot store) via one outbox."""
 
-    def __init__(self, store: SnapshotStore, *, outbox: Outbox, locks: MonthLocks):
+    def __init__(
+        self,
+        store: SnapshotStore,
+        *,
+        outbox: Outbox,
+        locks: MonthLocks,
+        wait_seconds: float = DOUBLE_SUBMIT_WAIT_SECONDS,
+    ):
         self.store = store
         self.outbox = outbox
         self.locks = locks
+        self.wait_seconds = wait_seconds
 
     @classmethod
     def for_settings(cls, store: SnapshotStore, settings: Settings, *, clock=office_now):
@@ -125,12 +137,22 @@ class EntryWriter:
                 created_at=submission.submitted_at,
             )
         )
+        return self._send_once(stored)
+
+    def _send_once(self, stored: OutboxRecord) -> SubmitResult:
+        """Send unless already sent; if another run is sending it (a double click), wait for
+        that run's answer for a while rather than answer "in progress" at once."""
         count = len(stored.rows)
-        if stored.status == SENT:
-            return SubmitResult(stored.submission_id, True, count, 0, repeat=True)
-        if not self.outbox.claim(stored.submission_id):
-            return SubmitResult(stored.submission_id, False, count, 0, in_progress=True)
-        return self._send(stored)
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            if stored.status == SENT:
+                return SubmitResult(stored.submission_id, True, count, 0, repeat=True)
+            if self.outbox.claim(stored.submission_id):
+                return self._send(stored)
+            if time.monotonic() >= deadline:
+                return SubmitResult(stored.submission_id, False, count, 0, in_progress=True)
+            time.sleep(_WAIT_STEP_SECONDS)
+            stored = self.outbox.get(stored.submission_id)
 
     def retry_pending(
         self, *, limit: int = BUTTON_RETRY_LIMIT, idle_seconds: float = 0.0
