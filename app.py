@@ -37,13 +37,17 @@ PAGES = {
 
 def main() -> None:
     if not _auth.signed_in():
-        st.navigation([st.Page(_auth.sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()
+        st.navigation(
+            [st.Page(_auth.sign_in_page, title="Đăng nhập", icon=":material/login:")]
+        ).run()
         return
 
     snapshot = _shared.load_snapshot()
     viewer = _auth.resolve_viewer(snapshot.dataset)
     if viewer is None:
-        st.navigation([st.Page(_auth.refusal, title="Không có quyền", icon=":material/block:")]).run()
+        st.navigation(
+            [st.Page(_auth.refusal, title="Không có quyền", icon=":material/block:")]
+        ).run()
         return
 
     pages = [

@@ -598,8 +598,8 @@ def _sheets_lines(sheets: dict) -> list[str]:
         "token = OAuth, not the Sheets API)",
         "",
         "| scale | first refresh in a process | s | later refresh | s | of which download s "
-        "| submission (append with Mã phiếu check) | s |",
-        "|---|---|---:|---|---:|---:|---|---:|",
+        "| submission (append with Mã phiếu check) | s | peak RSS MB |",
+        "|---|---|---:|---|---:|---:|---|---:|---:|",
     ]
     for n in sorted(sheets):
         g = sheets[n]
@@ -611,7 +611,8 @@ def _sheets_lines(sheets: dict) -> list[str]:
             f"| {n} xã | {_requests(first['requests'])} | {_s(first['seconds'])} "
             f"| {_requests(later['requests'])} | {_s(later['seconds'])} "
             f"| {_s(g['read_raw_s'])} "
-            f"| {_requests(g['submission']['requests'])} | {_s(g['submission']['seconds'])} |"
+            f"| {_requests(g['submission']['requests'])} | {_s(g['submission']['seconds'])} "
+            f"| {g['rss_peak_mb']:.0f} |"
         )
     plain = next(
         (

@@ -14,6 +14,7 @@ import streamlit as st
 
 from tothu_core import contract
 from tothu_core.access import Viewer
+from tothu_core.clock import office_now
 from tothu_core.dataset import Dataset
 from tothu_core.errors import TothuError
 from tothu_core.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
@@ -138,7 +139,7 @@ def default_month(ds: Dataset, deadline_day: int) -> str | None:
     from tothu_core.figures import deadline
 
     months = list(reversed(ds.months()))
-    now = pd.Timestamp.now()
+    now = pd.Timestamp(office_now())
     due = [m for m in months if deadline(m, day=deadline_day) < now]
     chosen = due[0] if due else (months[0] if months else None)
     return chosen.strftime(contract.MONTH_FORMAT) if chosen is not None else None

@@ -5,12 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 # Reading and validating a workbook plus the first figures can exceed AppTest's 3 s default.
 TIMEOUT = 60
+
+
+_PAGES_MANAGER_INIT = PagesManager.__init__
+
+
+def route_through_app(monkeypatch) -> None:
+    """Run app.py on every AppTest rerun, as a running server does.
+
+    With a `pages/` folder beside app.py, Streamlit starts in its old folder-pages mode and
+    leaves it for good at the first `st.navigation` call. AppTest resets that flag before each
+    run, so without this every rerun after the first would run the page file on its own,
+    skipping app.py (and sign-in). conftest applies it to every test; a module-scoped fixture
+    that runs the app calls it with its own MonkeyPatch.
+    """
+
+    def navigation_mode(self, *args, **kwargs):
+        _PAGES_MANAGER_INIT(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
 
 
 def use_demo(monkeypatch, data_dir: Path) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
+from tests import app_support
 from tests.fake_sheets import FakeSheetsServer
 
 
@@ -21,21 +21,8 @@ def service_account_info(fake_sheets):
     return fake_sheets.service_account_info()
 
 
-_PAGES_MANAGER_INIT = PagesManager.__init__
-
 
 @pytest.fixture(autouse=True)
 def route_through_app(monkeypatch):
-    """Run app.py on every AppTest rerun, as a running server does.
-
-    With a `pages/` folder beside app.py, Streamlit starts in its old folder-pages mode and
-    leaves it for good at the first `st.navigation` call. AppTest resets that flag before each
-    run, so without this every rerun after the first would run the page file on its own,
-    skipping app.py (and sign-in). A test that wants the old mode restores `_PAGES_MANAGER_INIT`.
-    """
-
-    def navigation_mode(self, *args, **kwargs):
-        _PAGES_MANAGER_INIT(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation_mode)
+    """Every AppTest rerun goes through app.py, as on a running server (see app_support)."""
+    app_support.route_through_app(monkeypatch)

@@ -8,30 +8,17 @@ import openpyxl
 import pandas as pd
 import pytest
 from filelock import FileLock
-from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_workbook
 from tests.test_entries import LEADER, MEETING_HEADERS, entry_book
-from tothu_core.month_lock import MonthLocks, office_now
+from tothu_core.clock import office_now
+from tothu_core.month_lock import MonthLocks
 from tothu_core.outbox import Outbox
 from tothu_core.sources import workbook as workbook_module
 
 PAGE = "pages/entry_form.py"
 HEADER_ROW = 3
 OLD_ROWS = 2
-
-
-@pytest.fixture(autouse=True)
-def app_router_on_every_run(monkeypatch):
-    """Run app.py on every AppTest rerun, as a live server does (see test_page_meetings):
-    without this, AppTest sees the pages/ folder and runs the page file without the router."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -246,3 +233,15 @@ def _element_after(container, widget_key: str):
         if getattr(child, "key", None) == widget_key:
             return children[index + 1].value
     raise AssertionError(f"{widget_key} not found")
+
+
+def test_a_sheet_without_ma_phieu_gets_a_sentence_instead_of_a_form(monkeypatch, tmp_path, month):
+    headers = [h for h in MEETING_HEADERS if h != "Mã phiếu"]
+    use_workbook(monkeypatch, entry_book(month, meeting_headers=headers, meetings=[]), tmp_path)
+    at = open_form()
+    assert [e.value for e in at.error] == [
+        "Trang «Sinh hoạt» chưa có cột «Mã phiếu» nên biểu mẫu chưa ghi được báo cáo. Hãy thêm "
+        "tiêu đề «Mã phiếu» vào dòng tiêu đề (dòng 3) ở các cột trống bên phải, rồi bấm «Làm "
+        "mới dữ liệu»."
+    ]
+    assert not at.expander

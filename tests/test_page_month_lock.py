@@ -6,26 +6,13 @@ import json
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app_support import app, use_workbook
 from tests.test_entries import entry_book
-from tothu_core.month_lock import LOCKS_FILE_NAME, office_now
+from tothu_core.clock import office_now
+from tothu_core.month_lock import LOCKS_FILE_NAME
 
 PAGE = "pages/month_lock.py"
-
-
-@pytest.fixture(autouse=True)
-def app_router_on_every_run(monkeypatch):
-    """Run app.py on every AppTest rerun, as a live server does (see test_page_meetings):
-    without this, AppTest sees the pages/ folder and runs the page file without the router."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture

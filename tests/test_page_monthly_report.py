@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from tests.app_support import app
+from tests.app_support import app, route_through_app
 from tests.sheets import COMMUNE, tab
 from tothu_core import report_pdf
 from tothu_core.demo import write_workbook
@@ -81,6 +81,7 @@ def start(**query):
 def shown(workbook):
     """One run of the page without LibreOffice, for the tests that only read what it shows."""
     with pytest.MonkeyPatch.context() as mp:
+        route_through_app(mp)
         use_shared_workbook(mp, workbook)
         mp.setattr(report_pdf, "find_converter", lambda: None)
         downloads = capture_downloads(mp)

@@ -208,7 +208,7 @@ def _topic_spelling(ds: Dataset, told: pd.DataFrame) -> pd.Series:
     listed: dict[str, str] = {}
     for topic in ds.topics["topic"].dropna():
         listed.setdefault(fold(topic), topic)
-    return common.index.to_series().map(listed).fillna(common)
+    return pd.Series(listed, dtype="str").reindex(common.index).fillna(common)
 
 
 def topic_reach(

@@ -15,7 +15,9 @@ def assigned_pairs(assignments: pd.DataFrame, months: pd.PeriodIndex) -> pd.Data
     """
     cols = ["month", "cadre_id", "group_id"]
     if not len(assignments) or not len(months):
-        return pd.DataFrame({c: pd.Series(dtype="period[M]" if c == "month" else "str") for c in cols})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="period[M]" if c == "month" else "str") for c in cols}
+        )
     first_ord = months[0].ordinal
     last_ord = months[-1].ordinal
     start = assignments["start"].dt.to_period("M").astype("int64")

@@ -142,9 +142,7 @@ TOPICS = Tab(
     ),
 )
 
-TABS: dict[str, Tab] = {
-    t.key: t for t in (HAMLETS, CADRES, GROUPS, ASSIGNMENTS, MEETINGS, TOPICS)
-}
+TABS: dict[str, Tab] = {t.key: t for t in (HAMLETS, CADRES, GROUPS, ASSIGNMENTS, MEETINGS, TOPICS)}
 
 # Ordinal column: kept for display, never read.
 ORDINAL_HEADER = "STT"

@@ -100,9 +100,7 @@ def _group_grid(ds: Dataset, months: pd.PeriodIndex, hamlet, cadre, pairs) -> pd
         grid = pairs[["month", "group_id"]].drop_duplicates()
         grid = grid.merge(groups[cols], on="group_id")
     else:
-        grid = pd.merge(
-            pd.DataFrame({"month": months}), groups[cols], how="cross"
-        )
+        grid = pd.merge(pd.DataFrame({"month": months}), groups[cols], how="cross")
     counts = (
         pairs.groupby(["month", "group_id"], observed=True)["cadre_id"]
         .nunique()
@@ -242,7 +240,9 @@ def completeness(
     reports = expected_reports(ds, months, hamlet=hamlet, cadre=cadre, deadline_day=deadline_day)
     out = (
         reports.groupby(["month", "cadre_id"], observed=True)
-        .agg(expected=("group_id", "size"), received=("received", "sum"), on_time=("on_time", "sum"))
+        .agg(
+            expected=("group_id", "size"), received=("received", "sum"), on_time=("on_time", "sum")
+        )
         .reset_index()
         .merge(ds.cadres[["cadre_id", "name"]], on="cadre_id", how="left")
     )
@@ -321,7 +321,9 @@ def needs_attention(
     )
     out = out[count > 0].reset_index()
     out = out.sort_values(
-        ["reason_count", "attendance", "group_id"], ascending=[False, True, True], na_position="first"
+        ["reason_count", "attendance", "group_id"],
+        ascending=[False, True, True],
+        na_position="first",
     )
     cols = list(contract.DERIVED_HEADERS["attention"]) + ["reason_count", "attendance"]
     return out[cols].reset_index(drop=True)
@@ -356,7 +358,9 @@ def overview(
     out = pd.DataFrame(index=pd.PeriodIndex(months, name="month")).join(g).join(r).fillna(0)
     out = out.astype("int64")
     out["average_load"] = np.where(
-        out["cadres"] > 0, np.round(out["expected"] / out["cadres"].where(out["cadres"] > 0), 2), np.nan
+        out["cadres"] > 0,
+        np.round(out["expected"] / out["cadres"].where(out["cadres"] > 0), 2),
+        np.nan,
     )
     out["coverage_pct"] = pct(out["groups_covered"], out["groups"])
     out["meeting_pct"] = pct(out["groups_met"], out["groups"])

@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +20,13 @@ from filelock import FileLock, Timeout
 
 from . import contract
 from .access import Viewer
+from .clock import office_now
 from .errors import AccessDenied, TothuError
 from .figures import as_month, deadline
 from .settings import Settings
 
 LOCKS_FILE_NAME = "month_locks.json"
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.
-OFFICE_TIMEZONE = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 OPEN, CLOSED = "open", "closed"
 # Why a month is open or closed; the page words each one.
 FUTURE, AUTO_OPEN, AUTO_CLOSED, REOPENED, CLOSED_BY_LEADER = (
@@ -63,11 +63,6 @@ HISTORY_HEADERS = {
     "by": "Mã cán bộ",
 }
 ACTION_TEXT = {OPEN: "Mở lại sổ", CLOSED: "Khóa sổ"}
-
-
-def office_now() -> datetime:
-    """The office's wall-clock time (naive), whatever time zone the server runs in."""
-    return datetime.now(OFFICE_TIMEZONE).replace(tzinfo=None)
 
 
 def closes_at(month: pd.Period, *, deadline_day: int, lock_days: int) -> pd.Timestamp:

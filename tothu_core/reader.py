@@ -128,8 +128,14 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
     if title is None:
         if not spec.optional:
             found = ", ".join(f"«{t}»" for t in raw) or "không có trang nào"
-            problems.add(ERROR, spec.name, None, None, None,
-                         texts.MISSING_TAB.format(tab=spec.name, found=found))
+            problems.add(
+                ERROR,
+                spec.name,
+                None,
+                None,
+                None,
+                texts.MISSING_TAB.format(tab=spec.name, found=found),
+            )
         return _TabRead(spec, _empty_frame(spec), None)
 
     rows: RawTab = raw[title]
@@ -178,8 +184,10 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
     bad_rows = np.zeros(len(body), dtype=bool)
     for col in spec.columns:
         if col.key not in mapping:
-            frame[col.key] = pd.Series([None] * len(body), dtype=_dtype(col.kind)) if body else (
-                pd.Series(dtype=_dtype(col.kind))
+            frame[col.key] = (
+                pd.Series([None] * len(body), dtype=_dtype(col.kind))
+                if body
+                else (pd.Series(dtype=_dtype(col.kind)))
             )
             continue
         header_text = str(header[mapping[col.key]]).strip()
@@ -189,16 +197,23 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         if bad.any():
             idx = np.flatnonzero(bad.to_numpy())
             message = texts.BAD_VALUE[col.kind]
-            problems.add_many(ERROR, title, numbers[idx], header_text, cells.iloc[idx],
-                              [message.format(value=_show(cells.iloc[i])) for i in idx])
+            problems.add_many(
+                ERROR,
+                title,
+                numbers[idx],
+                header_text,
+                cells.iloc[idx],
+                [message.format(value=_show(cells.iloc[i])) for i in idx],
+            )
             bad_rows |= bad.to_numpy()
         if col.required:
             missing = (cells.isna() | (cells == "")).to_numpy() & ~bad.to_numpy()
             if missing.any():
                 idx = np.flatnonzero(missing)
                 message = texts.MISSING_VALUE.format(column=header_text)
-                problems.add_many(ERROR, title, numbers[idx], header_text,
-                                  [None] * len(idx), [message] * len(idx))
+                problems.add_many(
+                    ERROR, title, numbers[idx], header_text, [None] * len(idx), [message] * len(idx)
+                )
                 bad_rows |= missing
         if col.kind in (contract.TEXT, contract.LIST) and len(body):
             _warn_formula_like(col, header_text, cells, numbers, title, problems)
@@ -225,8 +240,14 @@ def _warn_formula_like(col, header_text, cells, numbers, title, problems: _Probl
         risky &= ~text.str.match(_PHONE_LIKE)
     if risky.any():
         idx = np.flatnonzero(risky.to_numpy())
-        problems.add_many(WARNING, title, numbers[idx], header_text, text.iloc[idx],
-                          [texts.FORMULA_LIKE.format(first=text.iloc[i][0]) for i in idx])
+        problems.add_many(
+            WARNING,
+            title,
+            numbers[idx],
+            header_text,
+            text.iloc[idx],
+            [texts.FORMULA_LIKE.format(first=text.iloc[i][0]) for i in idx],
+        )
 
 
 def _drop_rows(tab: _TabRead, mask: pd.Series) -> None:
@@ -249,8 +270,14 @@ def _duplicates(df: pd.DataFrame, key: str, title: str, header: str, problems) -
     if dup.any():
         first_row = df[present].drop_duplicates(key).set_index(key)["row"]
         for _, r in df[dup].iterrows():
-            problems.add(ERROR, title, int(r["row"]), header, r[key],
-                         texts.DUPLICATE_ID.format(value=r[key], first_row=first_row[r[key]]))
+            problems.add(
+                ERROR,
+                title,
+                int(r["row"]),
+                header,
+                r[key],
+                texts.DUPLICATE_ID.format(value=r[key], first_row=first_row[r[key]]),
+            )
     return dup.to_numpy()
 
 
@@ -283,23 +310,37 @@ def _validate_hamlets_and_groups(hamlets, groups, problems) -> None:
     given = g["hamlet_id"]
     resolved = given.where(given.isin(ids), given.map(lambda v: by_name.get(fold(v))))
     unknown = resolved.isna()
-    _report_rows(groups, unknown, "hamlet_id",
-                 lambda s: [texts.UNKNOWN_HAMLET.format(value=v) for v in s["hamlet_id"]],
-                 problems)
+    _report_rows(
+        groups,
+        unknown,
+        "hamlet_id",
+        lambda s: [texts.UNKNOWN_HAMLET.format(value=v) for v in s["hamlet_id"]],
+        problems,
+    )
     g = g.assign(hamlet_id=resolved.astype("str"))
     groups.frame = g
     not_positive = groups.frame["households"] <= 0
     bad = (unknown | not_positive.fillna(False)).astype(bool)
-    _report_rows(groups, not_positive.fillna(False) & ~unknown, "households",
-                 lambda s: [texts.HOUSEHOLDS_NOT_POSITIVE] * len(s), problems)
+    _report_rows(
+        groups,
+        not_positive.fillna(False) & ~unknown,
+        "households",
+        lambda s: [texts.HOUSEHOLDS_NOT_POSITIVE] * len(s),
+        problems,
+    )
     _drop_rows(groups, bad)
 
     rating = groups.frame["rating"]
     canonical = _canonical(rating, contract.RATINGS)
     odd = rating.notna() & canonical.isna()
-    _report_rows(groups, odd, "rating",
-                 lambda s: [texts.UNKNOWN_RATING.format(value=v) for v in s["rating"]],
-                 problems, WARNING)
+    _report_rows(
+        groups,
+        odd,
+        "rating",
+        lambda s: [texts.UNKNOWN_RATING.format(value=v) for v in s["rating"]],
+        problems,
+        WARNING,
+    )
     groups.frame = groups.frame.assign(rating=canonical.astype("str"))
 
 
@@ -307,9 +348,14 @@ def _validate_cadres(cadres, problems) -> None:
     role = cadres.frame["role"]
     canonical = _canonical(role, contract.ROLES)
     odd = role.notna() & canonical.isna()
-    _report_rows(cadres, odd, "role",
-                 lambda s: [texts.UNKNOWN_ROLE.format(value=v) for v in s["role"]],
-                 problems, WARNING)
+    _report_rows(
+        cadres,
+        odd,
+        "role",
+        lambda s: [texts.UNKNOWN_ROLE.format(value=v) for v in s["role"]],
+        problems,
+        WARNING,
+    )
     role = canonical.fillna(contract.ROLE_CADRE).astype("str")
     email = cadres.frame["email"].str.lower()
     cadres.frame = cadres.frame.assign(role=role, email=email)
@@ -319,10 +365,20 @@ def _validate_refs(tab, groups, cadres, problems) -> pd.Series:
     df = tab.frame
     bad_group = ~df["group_id"].isin(groups.frame["group_id"])
     bad_cadre = ~df["cadre_id"].isin(cadres.frame["cadre_id"])
-    _report_rows(tab, bad_group, "group_id",
-                 lambda s: [texts.UNKNOWN_GROUP.format(value=v) for v in s["group_id"]], problems)
-    _report_rows(tab, bad_cadre, "cadre_id",
-                 lambda s: [texts.UNKNOWN_CADRE.format(value=v) for v in s["cadre_id"]], problems)
+    _report_rows(
+        tab,
+        bad_group,
+        "group_id",
+        lambda s: [texts.UNKNOWN_GROUP.format(value=v) for v in s["group_id"]],
+        problems,
+    )
+    _report_rows(
+        tab,
+        bad_cadre,
+        "cadre_id",
+        lambda s: [texts.UNKNOWN_CADRE.format(value=v) for v in s["cadre_id"]],
+        problems,
+    )
     return bad_group | bad_cadre
 
 
@@ -330,9 +386,16 @@ def _validate_assignments(assignments, groups, cadres, problems) -> None:
     bad = _validate_refs(assignments, groups, cadres, problems)
     df = assignments.frame
     backwards = (df["end"] < df["start"]).fillna(False) & ~bad
-    _report_rows(assignments, backwards, "end",
-                 lambda s: [texts.END_BEFORE_START.format(end=_show(e), start=_show(b))
-                            for e, b in zip(s["end"], s["start"], strict=True)], problems)
+    _report_rows(
+        assignments,
+        backwards,
+        "end",
+        lambda s: [
+            texts.END_BEFORE_START.format(end=_show(e), start=_show(b))
+            for e, b in zip(s["end"], s["start"], strict=True)
+        ],
+        problems,
+    )
     _drop_rows(assignments, bad | backwards)
 
 
@@ -344,24 +407,48 @@ def _validate_meetings(meetings, groups, cadres, problems) -> None:
     present = df["households_present"]
 
     no_count = met & present.isna() & ~bad_ref
-    _report_rows(meetings, no_count, "households_present",
-                 lambda s: [texts.PRESENT_WITHOUT_DATE] * len(s), problems)
+    _report_rows(
+        meetings,
+        no_count,
+        "households_present",
+        lambda s: [texts.PRESENT_WITHOUT_DATE] * len(s),
+        problems,
+    )
 
     above = (present > households).fillna(False).astype(bool) & ~bad_ref
-    _report_rows(meetings, above, "households_present",
-                 lambda s: [texts.PRESENT_ABOVE_HOUSEHOLDS.format(present=p, households=h)
-                            for p, h in zip(s["households_present"], households[above], strict=True)],
-                 problems)
+    _report_rows(
+        meetings,
+        above,
+        "households_present",
+        lambda s: [
+            texts.PRESENT_ABOVE_HOUSEHOLDS.format(present=p, households=h)
+            for p, h in zip(s["households_present"], households[above], strict=True)
+        ],
+        problems,
+    )
 
     month_of_date = df["meeting_date"].dt.to_period("M")
     outside = met & (month_of_date != df["month"]) & ~bad_ref
-    _report_rows(meetings, outside, "meeting_date",
-                 lambda s: [texts.MEETING_OUTSIDE_MONTH.format(date=_show(d), month=_show(m))
-                            for d, m in zip(s["meeting_date"], s["month"], strict=True)], problems)
+    _report_rows(
+        meetings,
+        outside,
+        "meeting_date",
+        lambda s: [
+            texts.MEETING_OUTSIDE_MONTH.format(date=_show(d), month=_show(m))
+            for d, m in zip(s["meeting_date"], s["month"], strict=True)
+        ],
+        problems,
+    )
 
     stray = ~met & present.notna() & ~bad_ref
-    _report_rows(meetings, stray, "households_present",
-                 lambda s: [texts.PRESENT_WITHOUT_MEETING] * len(s), problems, WARNING)
+    _report_rows(
+        meetings,
+        stray,
+        "households_present",
+        lambda s: [texts.PRESENT_WITHOUT_MEETING] * len(s),
+        problems,
+        WARNING,
+    )
     _drop_rows(meetings, bad_ref | no_count | above | outside)
 
 
@@ -383,9 +470,16 @@ def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) ->
         row_of = ds.groups.set_index("group_id")["row"]
         for group_id, sub in uncovered.groupby("group_id", sort=False):
             months_missing = sub["month"].sort_values()
-            problems.add(WARNING, groups_title, int(row_of[group_id]), None, group_id,
-                         texts.GROUP_UNASSIGNED.format(group=group_id, count=len(sub),
-                                                       months=_month_list(months_missing)))
+            problems.add(
+                WARNING,
+                groups_title,
+                int(row_of[group_id]),
+                None,
+                group_id,
+                texts.GROUP_UNASSIGNED.format(
+                    group=group_id, count=len(sub), months=_month_list(months_missing)
+                ),
+            )
 
     load = pairs.groupby(["cadre_id", "month"]).size()
     heavy = load[load > MAX_GROUPS_PER_CADRE].reset_index(name="groups")
@@ -393,9 +487,19 @@ def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) ->
         cadres = ds.cadres.set_index("cadre_id")
         title = ds.layouts["cadres"].title if "cadres" in ds.layouts else contract.CADRES.name
         for cadre_id, sub in heavy.groupby("cadre_id", sort=False):
-            problems.add(WARNING, title, int(cadres.loc[cadre_id, "row"]), None, cadre_id,
-                         texts.CADRE_OVERLOADED.format(cadre=cadre_id, most=int(sub["groups"].max()),
-                                                       count=len(sub), months=_month_list(sub["month"])))
+            problems.add(
+                WARNING,
+                title,
+                int(cadres.loc[cadre_id, "row"]),
+                None,
+                cadre_id,
+                texts.CADRE_OVERLOADED.format(
+                    cadre=cadre_id,
+                    most=int(sub["groups"].max()),
+                    count=len(sub),
+                    months=_month_list(sub["month"]),
+                ),
+            )
 
     m = ds.meetings
     if len(m):
@@ -403,12 +507,21 @@ def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) ->
         keys = pd.MultiIndex.from_frame(m[["month", "cadre_id", "group_id"]])
         stray = ~keys.isin(known)
         if stray.any():
-            title = ds.layouts["meetings"].title if "meetings" in ds.layouts else contract.MEETINGS.name
+            title = (
+                ds.layouts["meetings"].title if "meetings" in ds.layouts else contract.MEETINGS.name
+            )
             header = contract.MEETINGS.column("cadre_id").header
             for _, r in m[stray].iterrows():
-                problems.add(WARNING, title, int(r["row"]), header, r["cadre_id"],
-                             texts.ENTRY_NOT_ASSIGNED.format(cadre=r["cadre_id"], group=r["group_id"],
-                                                             month=_show(r["month"])))
+                problems.add(
+                    WARNING,
+                    title,
+                    int(r["row"]),
+                    header,
+                    r["cadre_id"],
+                    texts.ENTRY_NOT_ASSIGNED.format(
+                        cadre=r["cadre_id"], group=r["group_id"], month=_show(r["month"])
+                    ),
+                )
 
 
 def read_dataset(

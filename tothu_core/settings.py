@@ -41,7 +41,9 @@ def load_settings(*, environ: Mapping = os.environ, secrets: Mapping | None = No
         return environ.get(f"TOTHU_{name.upper()}", table.get(name, default))
 
     return Settings(
-        cache_ttl_seconds=_int(pick("cache_ttl_seconds", base.cache_ttl_seconds), base.cache_ttl_seconds),
+        cache_ttl_seconds=_int(
+            pick("cache_ttl_seconds", base.cache_ttl_seconds), base.cache_ttl_seconds
+        ),
         deadline_day=_int(pick("deadline_day", base.deadline_day), base.deadline_day),
         lock_days=_int(pick("lock_days", base.lock_days), base.lock_days),
         data_dir=Path(pick("data_dir", base.data_dir)).expanduser(),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .clock import office_now
 from .dataset import Dataset
 from .errors import TothuError
 from .load import load_dataset
@@ -80,7 +81,7 @@ class SnapshotStore:
         *,
         ttl_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = datetime.now,
+        now: Callable[[], datetime] = office_now,
     ) -> None:
         self.source = source
         self.ttl_seconds = ttl_seconds

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from . import contract
 from .access import Viewer
+from .clock import office_now
 from .dataset import Dataset
 from .entries import Submission, build_rows, validate
 from .errors import TothuError
-from .month_lock import MonthLocks, office_now
+from .month_lock import MonthLocks
 from .outbox import SENT, Outbox, OutboxRecord
 from .settings import Settings
 from .snapshot import SnapshotStore

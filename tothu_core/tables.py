@@ -51,9 +51,7 @@ def _scoped_groups(ds: Dataset, scope: Scope) -> pd.Series:
         groups = groups[groups["hamlet_id"] == scope.hamlet]
     ids = groups["group_id"]
     if scope.cadre:
-        months = (
-            pd.PeriodIndex([scope.month]) if scope.month is not None else ds.months()
-        )
+        months = pd.PeriodIndex([scope.month]) if scope.month is not None else ds.months()
         pairs = assigned_pairs(ds.assignments, months)
         ids = ids[ids.isin(pairs.loc[pairs["cadre_id"] == scope.cadre, "group_id"])]
     return ids
@@ -103,7 +101,9 @@ def raw_table(ds: Dataset, table: str, scope: Scope = Scope()) -> pd.DataFrame:
             values = values.dt.date.where(values.notna(), None)
         elif col.kind == contract.DATETIME:
             values = values.dt.to_pydatetime() if len(values) else values
-            values = pd.Series(values, index=df.index, dtype=object).where(df[col.key].notna(), None)
+            values = pd.Series(values, index=df.index, dtype=object).where(
+                df[col.key].notna(), None
+            )
         out[col.header] = values
     return pd.DataFrame(out).reset_index(drop=True)
 

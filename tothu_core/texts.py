@@ -8,7 +8,9 @@ MISSING_HEADERS = (
     "Trang «{title}» thiếu cột bắt buộc: {missing}. "
     "Các cột tìm thấy ở dòng tiêu đề gần đúng nhất (dòng {row}): {found}."
 )
-NO_HEADER_ROW = "Trang «{title}» trống hoặc không có dòng tiêu đề nào với các cột bắt buộc: {missing}."
+NO_HEADER_ROW = (
+    "Trang «{title}» trống hoặc không có dòng tiêu đề nào với các cột bắt buộc: {missing}."
+)
 
 MISSING_VALUE = "Thiếu giá trị bắt buộc ở cột «{column}»."
 BAD_VALUE = {
@@ -22,14 +24,18 @@ BAD_VALUE = {
 DUPLICATE_ID = "Mã «{value}» bị trùng với dòng {first_row}; chỉ dòng {first_row} được tính."
 UNKNOWN_HAMLET = "Ấp «{value}» không có trong trang Ấp (hoặc dòng của ấp đó đang lỗi)."
 UNKNOWN_GROUP = "Mã tổ «{value}» không có trong trang Tổ (hoặc dòng của tổ đó đang lỗi)."
-UNKNOWN_CADRE = "Mã cán bộ «{value}» không có trong trang Cán bộ (hoặc dòng của cán bộ đó đang lỗi)."
+UNKNOWN_CADRE = (
+    "Mã cán bộ «{value}» không có trong trang Cán bộ (hoặc dòng của cán bộ đó đang lỗi)."
+)
 HOUSEHOLDS_NOT_POSITIVE = "Số hộ phải lớn hơn 0."
 END_BEFORE_START = "Đến ngày ({end}) trước Từ ngày ({start})."
 PRESENT_WITHOUT_DATE = "Có ngày họp nhưng thiếu Số hộ dự."
 PRESENT_ABOVE_HOUSEHOLDS = "Số hộ dự ({present}) lớn hơn số hộ của tổ ({households})."
 MEETING_OUTSIDE_MONTH = "Ngày họp {date} không nằm trong tháng báo cáo {month}."
 
-UNKNOWN_RATING = "Xếp loại «{value}» không thuộc Tốt, Khá, Trung bình, Yếu; tạm coi như chưa xếp loại."
+UNKNOWN_RATING = (
+    "Xếp loại «{value}» không thuộc Tốt, Khá, Trung bình, Yếu; tạm coi như chưa xếp loại."
+)
 UNKNOWN_ROLE = "Vai trò «{value}» không thuộc Lãnh đạo, Cán bộ, Quản trị; tạm coi là Cán bộ."
 FORMULA_LIKE = (
     "Ô bắt đầu bằng «{first}» có thể bị Excel hiểu là công thức; "

@@ -66,8 +66,9 @@ def resolve_source(
         info = load_service_account_info(secrets=secrets, environ=environ)
         if info is None:
             raise ConfigError(
-                "Chưa có khóa tài khoản dịch vụ Google: hãy đặt biến GOOGLE_APPLICATION_CREDENTIALS "
-                "trỏ tới tệp khóa JSON, hoặc khai báo [gcp_service_account] trong .streamlit/secrets.toml."
+                "Chưa có khóa tài khoản dịch vụ Google: hãy đặt biến "
+                "GOOGLE_APPLICATION_CREDENTIALS trỏ tới tệp khóa JSON, hoặc khai báo "
+                "[gcp_service_account] trong .streamlit/secrets.toml."
             )
         key = value.removeprefix("gsheets:")
         return GoogleSheetSource(key, credentials_info=info, **backend_options)

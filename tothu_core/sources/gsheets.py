@@ -410,10 +410,12 @@ class GoogleSheetSource(Source):
             lambda: call.values_batch_get(self.key, ranges, params=dict(_READ_PARAMS))
         )
         value_ranges = answer.get("valueRanges", [])
-        return {
-            title: value_range.get("values", [])
-            for title, value_range in zip(titles, value_ranges, strict=False)
-        }
+        return _share_repeated_texts(
+            {
+                title: value_range.get("values", [])
+                for title, value_range in zip(titles, value_ranges, strict=False)
+            }
+        )
 
     def _keys_in_column(self, call: _CallClient, tab: str, column: int) -> set[str]:
         letter = _column_letter(column)
@@ -474,6 +476,19 @@ def _authorized_session(
     if http_adapter is not None:
         session.mount("https://", http_adapter)
     return session
+
+
+def _share_repeated_texts(raw: RawWorkbook) -> RawWorkbook:
+    """Keep one string per distinct text, in place: JSON gives every cell its own copy, and a
+    province's sheet repeats the same month, ids and sentences hundreds of thousands of times
+    (this roughly halves the memory a read holds while it is validated)."""
+    texts: dict[str, str] = {}
+    for rows in raw.values():
+        for row in rows:
+            for index, value in enumerate(row):
+                if type(value) is str:
+                    row[index] = texts.setdefault(value, value)
+    return raw
 
 
 def _row_key_in(row: list[Any], key_column: int | None, present: set[str]) -> bool:
