@@ -4,31 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-import streamlit as st
-
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_assignment_view import leadership_book
 from tothu_core import assignment_view as view
-from tothu_core.demo import ensure_demo_workbook
-from tothu_core.load import load_dataset
-from tothu_core.sources.workbook import WorkbookSource
 
 PAGE = "pages/assignment_map.py"
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    ensure_demo_workbook(folder / "demo.xlsx")
-    st.cache_resource.clear()
-    yield folder
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def demo_ds(demo_dir):
-    return load_dataset(WorkbookSource(demo_dir / "demo.xlsx"))
 
 
 def html_bodies(at) -> list[str]:

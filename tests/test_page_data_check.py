@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tests import test_page_meetings as shared
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import PLANTED_ERRORS, PLANTED_WARNINGS, planted_book
 from tothu_core.sources.workbook import WorkbookSource
-
-# The module's demo workbook, as in test_page_meetings.
-demo_dir, demo_ds = shared.demo_dir, shared.demo_ds
 
 PAGE = "pages/data_check.py"
 SHEET_URL = "https://docs.google.com/spreadsheets/d/so-lieu-xa"

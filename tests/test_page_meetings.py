@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
-import streamlit as st
-
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
 from tothu_core import activity
-from tothu_core.demo import ensure_demo_workbook
 from tothu_core.figures import as_month
-from tothu_core.load import load_dataset
-from tothu_core.sources.workbook import WorkbookSource
 
 PAGE = "pages/meetings.py"
 HEAT_HAMLET = "meetings_heat_hamlet"
@@ -21,21 +15,6 @@ HEAT_HAMLET = "meetings_heat_hamlet"
 
 def chart_data(at, index: int) -> list[dict]:
     return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    """One demo workbook for the module; a fresh snapshot store so it is the one read."""
-    folder = tmp_path_factory.mktemp("demo")
-    ensure_demo_workbook(folder / "demo.xlsx")
-    st.cache_resource.clear()
-    yield folder
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def demo_ds(demo_dir):
-    return load_dataset(WorkbookSource(demo_dir / "demo.xlsx"))
 
 
 def test_demo_for_leadership_shows_the_cores_figures(monkeypatch, demo_dir, demo_ds):

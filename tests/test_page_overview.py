@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-import streamlit as st
-
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_assignment_view import leadership_book
 from tothu_core import figures, headline
-from tothu_core.demo import ensure_demo_workbook
-from tothu_core.load import load_dataset
 from tothu_core.settings import load_settings
-from tothu_core.sources.workbook import WorkbookSource
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    """One demo workbook for the module; a fresh snapshot store so it is the one read."""
-    folder = tmp_path_factory.mktemp("demo")
-    ensure_demo_workbook(folder / "demo.xlsx")
-    st.cache_resource.clear()
-    yield folder
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def demo_ds(demo_dir):
-    return load_dataset(WorkbookSource(demo_dir / "demo.xlsx"))
 
 
 def shown_metrics(at) -> dict[str, tuple[str, str]]:

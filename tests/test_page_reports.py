@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tests import test_page_meetings as shared
 from tests.app_support import app, use_demo, use_workbook
 from tests.test_activity import planted_book
 from tothu_core import activity, figures
 from tothu_core.load import load_dataset
 from tothu_core.sources import resolve_source
-
-# The module's demo workbook, as in test_page_meetings.
-demo_dir, demo_ds = shared.demo_dir, shared.demo_ds
 
 PAGE = "pages/reports.py"
 SEP = pd.Period("2016-09", "M")
