@@ -358,6 +358,8 @@ def work_sheets(args) -> dict:
             assert state.snapshot is not None, state.error
             refreshes.append({"seconds": seconds, "requests": _sheets_counts(server, before)})
         ds = state.snapshot.dataset
+        # What a server process reaches: refreshing while the previous snapshot is served.
+        rss_refreshes = peak_rss_mb()
         raw_s, _ = timed(store.source.read_raw)
 
         tab, row, key_column = _submission_row(ds)
@@ -417,6 +419,7 @@ def work_sheets(args) -> dict:
                 "seconds": crowd_s,
                 "all_got_one_snapshot": same,
             },
+            "rss_after_refreshes_mb": rss_refreshes,
             "rss_peak_mb": peak_rss_mb(),
         }
     finally:
@@ -598,7 +601,7 @@ def _sheets_lines(sheets: dict) -> list[str]:
         "token = OAuth, not the Sheets API)",
         "",
         "| scale | first refresh in a process | s | later refresh | s | of which download s "
-        "| submission (append with Mã phiếu check) | s | peak RSS MB |",
+        "| submission (append with Mã phiếu check) | s | peak RSS MB over 3 refreshes |",
         "|---|---|---:|---|---:|---:|---|---:|---:|",
     ]
     for n in sorted(sheets):
@@ -612,7 +615,7 @@ def _sheets_lines(sheets: dict) -> list[str]:
             f"| {_requests(later['requests'])} | {_s(later['seconds'])} "
             f"| {_s(g['read_raw_s'])} "
             f"| {_requests(g['submission']['requests'])} | {_s(g['submission']['seconds'])} "
-            f"| {g['rss_peak_mb']:.0f} |"
+            f"| {g.get('rss_after_refreshes_mb', g['rss_peak_mb']):.0f} |"
         )
     plain = next(
         (

@@ -199,10 +199,31 @@ def test_pressing_send_twice_or_from_a_lost_outbox_adds_nothing(
     assert again.sent and again.repeat
     assert sheet.count("append") == appends
 
+    # A process that died after its append landed but before it marked the entries sent:
+    # its outbox still holds the submission as attempted, and the retry finds the rows there.
     elsewhere = make_writer(sheet, service_account_info, tmp_path / "other")
-    resent = elsewhere.submit(submission("CB03"), ds=ds, viewer=viewer("CB03"))
-    assert (resent.sent, resent.rows_added) == (True, 0)
+    sent = writer.outbox.get("P03")
+    elsewhere.outbox.add(sent)
+    assert elsewhere.outbox.claim("P03", seconds=-1)
+    report = elsewhere.retry_pending()
+    assert (report.sent, report.rows_added, report.still_pending) == (1, 0, 0)
     assert ids_in_sheet(sheet) == Counter({"P03-T03A": 1, "P03-T03B": 1})
+
+
+def test_a_first_submission_is_one_request_and_a_retry_checks_the_sheet_first(
+    sheet, service_account_info, tmp_path
+):
+    writer = make_writer(sheet, service_account_info, tmp_path)
+    ds = writer.store.get().snapshot.dataset
+    sheet.reset_log()
+    assert writer.submit(submission("CB03"), ds=ds, viewer=viewer("CB03")).sent
+    assert (sheet.count("append"), sheet.count("get")) == (1, 0)
+
+    sheet.fail_next("append", status=500, apply=True)
+    sheet.reset_log()
+    assert writer.submit(submission("CB04"), ds=ds, viewer=viewer("CB04")).sent
+    assert sheet.count("get") == 1  # the Mã phiếu column, read before the retry
+    assert ids_in_sheet(sheet)["P04-T04A"] == 1
 
 
 def test_while_the_sheet_is_down_entries_wait_and_go_once_it_is_back(

@@ -185,7 +185,10 @@ class EntryWriter:
         count = len(record.rows)
         try:
             added = self.store.source.append_rows(
-                record.tab, record.rows, key_column=record.key_column
+                record.tab,
+                record.rows,
+                key_column=record.key_column,
+                known_new=_never_sent(record),
             )
         except TothuError as error:
             self.outbox.mark_failed(record.submission_id, error=str(error))
@@ -197,3 +200,16 @@ class EntryWriter:
         self.outbox.mark_sent(record.submission_id, rows_added=added)
         self.store.invalidate()
         return SubmitResult(record.submission_id, True, count, added)
+
+
+def _never_sent(record: OutboxRecord) -> bool:
+    """True on the first attempt of a submission whose every Mã phiếu it minted itself.
+
+    Such rows cannot be in the sheet yet, so the Google backend may skip reading the
+    Mã phiếu column first and the submission costs one request. A retry, or a submission
+    that re-uses a Mã phiếu of an earlier one, is checked against the sheet as before.
+    """
+    if record.attempts or record.key_column is None:
+        return False
+    prefix = f"{record.submission_id}-"
+    return all(str(row[record.key_column]).startswith(prefix) for row in record.rows)

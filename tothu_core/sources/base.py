@@ -43,11 +43,19 @@ class Source(ABC):
 
     @abstractmethod
     def append_rows(
-        self, tab: str, rows: list[list[Cell]], *, key_column: int | None = None
+        self,
+        tab: str,
+        rows: list[list[Cell]],
+        *,
+        key_column: int | None = None,
+        known_new: bool = False,
     ) -> int:
         """Append `rows` at the bottom of tab `tab` (its exact title).
 
         When `key_column` is given (0-based), a row whose value in that column is
         already present in the tab is skipped, so a retried submission adds nothing.
+        `known_new` is the caller's word that none of these rows was ever sent before (a
+        first attempt with freshly minted keys): a backend whose look-up costs a request
+        may then skip the up-front check, and still checks before any retry of its own.
         Returns the number of rows actually appended. Raises SourceError/WriteError.
         """

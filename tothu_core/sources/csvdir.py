@@ -39,7 +39,12 @@ class CsvFolderSource(Source):
         return {path.stem: _read_rows(path)[0] for path in self._csv_files()}
 
     def append_rows(
-        self, tab: str, rows: list[list[Cell]], *, key_column: int | None = None
+        self,
+        tab: str,
+        rows: list[list[Cell]],
+        *,
+        key_column: int | None = None,
+        known_new: bool = False,
     ) -> int:
         path = self._file_of(tab)
         with file_lock(path):

@@ -355,13 +355,19 @@ class GoogleSheetSource(Source):
             return self._batch_get(call, self._titles(call, refresh=True))
 
     def append_rows(
-        self, tab: str, rows: list[list[Cell]], *, key_column: int | None = None
+        self,
+        tab: str,
+        rows: list[list[Cell]],
+        *,
+        key_column: int | None = None,
+        known_new: bool = False,
     ) -> int:
         """One `values:append` for all rows, as RAW text (dates written day first).
 
-        With `key_column`, the tab's key column is read before appending and again after
-        any failure that may have landed (5xx, timeout, dropped connection), so neither a
-        resubmission nor a retry writes a row twice. Without it such a retry may.
+        With `key_column`, the tab's key column is read before appending (unless the caller
+        vouches the rows are `known_new`: then the submission is exactly one request) and
+        again after any failure that may have landed (5xx, timeout, dropped connection), so
+        neither a resubmission nor a retry writes a row twice. Without it such a retry may.
         """
         pending = [[_api_cell(cell) for cell in row] for row in rows]
         if not pending:
@@ -385,7 +391,8 @@ class GoogleSheetSource(Source):
         with self._our_errors(tab=tab):
             if key_column is None:
                 return call.retry(append_pending)
-            drop_rows_already_there()
+            if not known_new:
+                drop_rows_already_there()
             return call.retry(append_pending, before_retry=drop_rows_already_there)
 
     def _titles(self, call: _CallClient, *, refresh: bool = False) -> list[str]:

@@ -73,7 +73,12 @@ class WorkbookSource(Source):
             }
 
     def append_rows(
-        self, tab: str, rows: list[list[Cell]], *, key_column: int | None = None
+        self,
+        tab: str,
+        rows: list[list[Cell]],
+        *,
+        key_column: int | None = None,
+        known_new: bool = False,
     ) -> int:
         if self.path.suffix.lower() not in WRITABLE_SUFFIXES:
             raise WriteError(
