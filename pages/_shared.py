@@ -74,7 +74,9 @@ def secrets() -> dict:
     """st.secrets as a plain dict; an office without secrets.toml simply has none."""
     try:
         return st.secrets.to_dict()
-    except (FileNotFoundError, KeyError, TothuError, Exception):  # noqa: BLE001 - no file is normal
+    except FileNotFoundError:
+        return {}
+    except Exception:  # noqa: BLE001 - a broken secrets.toml must not take the app down
         return {}
 
 
