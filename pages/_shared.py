@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tothu_core import contract
+from tothu_core import activity, contract
 from tothu_core.access import Viewer
 from tothu_core.clock import office_now
 from tothu_core.dataset import Dataset
@@ -36,6 +36,14 @@ KEY_MONTH, KEY_HAMLET, KEY_CADRE, KEY_CADRE_SEARCH = (
     "filter_cadre_search",
 )
 _CONTEXT_KEY = "page_context"
+
+# How percentages and the entries' dates show in every table (the values stay numbers/dates).
+PERCENT = st.column_config.NumberColumn(format="%.1f%%")
+ENTRY_COLUMNS = {
+    activity.HEADERS["attendance_pct"]: PERCENT,
+    activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
+    activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+}
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._shared import context, page_header, show_chart, table_with_downloads
+from pages._shared import PERCENT, context, page_header, show_chart, table_with_downloads
 from tothu_core import activity
 from tothu_core.tables import month_text
 
 # Months shown in the group × month heat map: a year fits a phone screen.
 HEAT_MONTHS = 12
-PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 KEY_HEAT_HAMLET = "meetings_heat_hamlet"
 
 

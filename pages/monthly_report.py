@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages._shared import context, page_header, table_with_downloads
+from pages._shared import PERCENT, context, page_header, table_with_downloads
 from tothu_core import report as content
 from tothu_core.exportfile import MIME_TYPES
 from tothu_core.report_docx import render_docx
@@ -19,7 +19,6 @@ KEY_DATE = "monthly_report_date"
 KEY_SIGNER = "monthly_report_signer"
 KEY_PDF = "monthly_report_pdf"
 KEY_TABLE = "monthly_report_table"
-PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 # The contract's derived tables, as `python -m tothu_core export` names them.
 ANNEX_TABLES = {
     "coverage": "Phủ cán bộ theo ấp",

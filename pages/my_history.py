@@ -8,11 +8,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages._shared import context, show_chart, table_with_downloads
+from pages._shared import ENTRY_COLUMNS, PERCENT, context, show_chart, table_with_downloads
 from tothu_core import activity
 from tothu_core.tables import month_text
 
-PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 KEY_MONTH = "my_history_month"
 ALL_MONTHS = ""
 # Months in the completeness chart: a year reads well on a phone.
@@ -104,13 +103,7 @@ def _entries(ctx, history: pd.DataFrame) -> None:
         key="my_history_entries_table",
         date_columns=(activity.HEADERS["meeting_date"],),
         datetime_columns=(activity.HEADERS["submitted_at"],),
-        column_config={
-            activity.HEADERS["attendance_pct"]: PERCENT,
-            activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
-            activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(
-                format="DD/MM/YYYY HH:mm"
-            ),
-        },
+        column_config=ENTRY_COLUMNS,
     )
 
 

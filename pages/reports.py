@@ -9,10 +9,16 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages._shared import context, page_header, show_chart, table_with_downloads
+from pages._shared import (
+    ENTRY_COLUMNS,
+    PERCENT,
+    context,
+    page_header,
+    show_chart,
+    table_with_downloads,
+)
 from tothu_core import activity, figures
 
-PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 KEY_SEARCH = "reports_search"
 # Reports written out in full below the table; more would make a phone page endless.
 CARDS_SHOWN = 30
@@ -144,13 +150,7 @@ def _entries(ctx, entries: pd.DataFrame) -> None:
         key="reports_entries",
         date_columns=(activity.HEADERS["meeting_date"],),
         datetime_columns=(activity.HEADERS["submitted_at"],),
-        column_config={
-            activity.HEADERS["attendance_pct"]: PERCENT,
-            activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
-            activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(
-                format="DD/MM/YYYY HH:mm"
-            ),
-        },
+        column_config=ENTRY_COLUMNS,
         empty_message="Không có báo cáo nào khớp với từ cần tìm.",
     )
     written = found[found["situation"].notna() | found["proposals"].notna()]
