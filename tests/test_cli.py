@@ -261,3 +261,27 @@ def test_bad_month_is_refused_by_the_parser(capsys, commune):
 def test_unknown_table_is_refused_by_the_parser(capsys, commune):
     with pytest.raises(SystemExit):
         main(["export", "mat-khau", "--source", str(commune)])
+
+
+def test_without_source_or_env_the_cli_reads_secrets_toml_like_the_app(
+    capsys, tmp_path, commune_xlsx, monkeypatch
+):
+    """The order is --source, TOTHU_SOURCE, secrets.toml, demo: here secrets.toml names a bad
+    workbook (an error in it) so the exit code proves which source was read."""
+    broken = tmp_path / "broken.xlsx"
+    write_xlsx(small_book(cadres=[]), broken)
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        f'[source]\npath = "{broken.as_posix()}"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TOTHU_SOURCE", raising=False)
+    unknown_cadre = "Mã cán bộ «CB01» không có trong trang Cán bộ"
+    assert main(["check", "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert any(unknown_cadre in p["message"] for p in problems)
+
+    monkeypatch.setenv("TOTHU_SOURCE", str(commune_xlsx))  # the environment wins over secrets
+    main(["check", "--json"])
+    problems = json.loads(capsys.readouterr().out)
+    assert not any(unknown_cadre in p["message"] for p in problems)

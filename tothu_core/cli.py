@@ -24,9 +24,10 @@ def _month(text: str):
 
 def _load(args):
     from .load import load_dataset
+    from .settings import read_secrets_file
     from .sources import resolve_source
 
-    return load_dataset(resolve_source(args.source))
+    return load_dataset(resolve_source(args.source, secrets=read_secrets_file()))
 
 
 def cmd_demo(args) -> int:

@@ -25,6 +25,22 @@ class Settings:
     parent_committee: str = "Đảng bộ huyện ……"
 
 
+def read_secrets_file(folder: Path | None = None) -> dict:
+    """`.streamlit/secrets.toml` of the folder the command runs in, else of the project.
+
+    The app gets it from Streamlit; the command line reads the same file itself, so both
+    see the same source and credentials. No file (the usual case) gives an empty dict.
+    """
+    import tomllib
+
+    for base in (folder or Path.cwd(), REPO):
+        path = base / ".streamlit" / "secrets.toml"
+        if path.is_file():
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+    return {}
+
+
 def _int(value, default: int) -> int:
     try:
         return int(value)
