@@ -104,7 +104,9 @@ def uses_demo() -> bool:
 @st.cache_resource(show_spinner=False)
 def _store(source_spec: str, ttl_seconds: int) -> SnapshotStore:
     """One store per configured source for the whole server: every session shares it."""
-    return SnapshotStore(resolve_source(source_spec, secrets=secrets()), ttl_seconds=ttl_seconds)
+    return SnapshotStore(
+        resolve_source(source_spec, secrets=secrets()), ttl_seconds=ttl_seconds, background=True
+    )
 
 
 def store() -> SnapshotStore:

@@ -40,7 +40,7 @@ class CountingSource(Source):
             raise SourceUnavailable(DOWN)
         return small_book()
 
-    def append_rows(self, tab, rows, *, key_column=None) -> int:
+    def append_rows(self, tab, rows, *, key_column=None, known_new=False) -> int:
         raise NotImplementedError
 
 
@@ -214,3 +214,45 @@ def test_a_new_snapshot_starts_with_no_memoised_figures(clock):
     new = store.get().snapshot
 
     assert new.memo("overview", lambda: "new") == "new"
+
+
+def _wait_until(predicate, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_background_mode_serves_an_aged_snapshot_at_once_and_reads_once_behind(clock):
+    source = CountingSource()
+    store = SnapshotStore(source, ttl_seconds=TTL, clock=clock, background=True)
+    first = store.get().snapshot
+    assert source.reads == 1
+
+    clock.now += TTL + 1
+    source.delay = 0.5  # a slow sheet: nobody should wait for it
+    started = time.monotonic()
+    served = at_once(SESSIONS, lambda: store.get().snapshot)
+    assert time.monotonic() - started < 0.4
+    assert all(s is first for s in served)
+
+    _wait_until(lambda: store.get().snapshot is not first)
+    assert source.reads == 2  # twenty visitors, one read behind them
+    assert store.get().snapshot.version == first.version + 1
+
+
+def test_background_mode_still_waits_after_a_write_and_keeps_data_when_the_read_fails(clock):
+    source = CountingSource()
+    store = SnapshotStore(source, ttl_seconds=TTL, clock=clock, background=True)
+    first = store.get().snapshot
+    store.invalidate()
+    assert store.get().snapshot.version == first.version + 1  # read now, not behind
+
+    clock.now += TTL + 1
+    source.failing = True
+    aged = store.get()
+    assert aged.error is None and aged.snapshot.version == first.version + 1
+    _wait_until(lambda: store.get().error is not None)
+    state = store.get()
+    assert state.snapshot.version == first.version + 1
+    assert str(state.error) == DOWN

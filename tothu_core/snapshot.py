@@ -82,8 +82,14 @@ class SnapshotStore:
         ttl_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = office_now,
+        background: bool = False,
     ) -> None:
         self.source = source
+        # Serve an aged snapshot at once and re-read in a background thread, so nobody waits
+        # for a slow sheet (20 s at province scale) just because the TTL ran out. A first
+        # read, a forced refresh and a read after invalidate() still wait for fresh data.
+        self.background = background
+        self._refreshing = False
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._now = now
@@ -116,27 +122,56 @@ class SnapshotStore:
         """The current snapshot, reading the source only when it is too old (or forced)."""
         if not force and self._fresh():
             return self._state()
+        if not force and self._only_aged():
+            self._refresh_in_background()
+            return self._state()
         with self._lock:
             if not force and self._fresh():
                 return self._state()
-            seen = self._invalidations
-            try:
-                self.reads += 1
-                dataset = load_dataset(self.source, now=self._now())
-            except TothuError as exc:
-                self._error = exc
-                self._failed_at = self._clock()
-                if self._snapshot is not None:
-                    # Keep serving the last good data; try again after another TTL.
-                    self._snapshot.loaded_monotonic = self._clock()
-                return self._state()
-            finally:
-                self._covered = seen
-            self._versions += 1
-            self._snapshot = Snapshot(dataset, self._versions, dataset.read_at, self._clock())
-            self._error = None
-            self._failed_at = None
+            return self._read_locked()
+
+    def _only_aged(self) -> bool:
+        """A good snapshot exists and nothing but its age calls for a read."""
+        return (
+            self.background and self._snapshot is not None and self._covered == self._invalidations
+        )
+
+    def _refresh_in_background(self) -> None:
+        with self._count_lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self._background_read, name="snapshot-refresh", daemon=True).start()
+
+    def _background_read(self) -> None:
+        try:
+            with self._lock:
+                if not self._fresh():
+                    self._read_locked()
+        finally:
+            with self._count_lock:
+                self._refreshing = False
+
+    def _read_locked(self) -> SnapshotState:
+        """One read of the source; the caller holds `_lock`."""
+        seen = self._invalidations
+        try:
+            self.reads += 1
+            dataset = load_dataset(self.source, now=self._now())
+        except TothuError as exc:
+            self._error = exc
+            self._failed_at = self._clock()
+            if self._snapshot is not None:
+                # Keep serving the last good data; try again after another TTL.
+                self._snapshot.loaded_monotonic = self._clock()
             return self._state()
+        finally:
+            self._covered = seen
+        self._versions += 1
+        self._snapshot = Snapshot(dataset, self._versions, dataset.read_at, self._clock())
+        self._error = None
+        self._failed_at = None
+        return self._state()
 
     @property
     def last_error(self) -> TothuError | None:
