@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages._shared import PERCENT, context, page_header, table_with_downloads
 from tothu_core import report as content
+from tothu_core.clock import office_now
 from tothu_core.exportfile import MIME_TYPES
 from tothu_core.report_docx import render_docx
 from tothu_core.report_pdf import NOT_INSTALLED, docx_to_pdf, find_converter
@@ -37,7 +38,7 @@ def _document_details(ctx, secretary: str) -> tuple[content.Letterhead, date]:
     first_day = ctx.filters.month.to_timestamp().date()
     dated = st.session_state.get(KEY_DATE)
     if dated is None or dated < first_day:
-        st.session_state[KEY_DATE] = max(date.today(), first_day)
+        st.session_state[KEY_DATE] = max(office_now().date(), first_day)
     with st.expander("Thông tin trên văn bản (số, ngày, người ký)"):
         number = st.text_input("Số báo cáo", key=KEY_NUMBER, placeholder="ví dụ 45")
         issued = st.date_input(

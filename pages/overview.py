@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from pages._shared import context, page_header, show_chart, table_with_downloads
 from tothu_core import access, figures, headline
+from tothu_core.clock import office_now
 
 # Card width that puts two cards side by side on a 390 px phone and four or more on a desktop.
 _CARD_WIDTH = 170
@@ -19,7 +18,7 @@ f = ctx.filters
 # A cadre (not leadership) sees only the groups they follow, whatever the sidebar holds.
 cadre = f.cadre if ctx.viewer.sees_everything else ctx.viewer.cadre_id
 deadline_day = ctx.settings.deadline_day
-now = datetime.now()
+now = office_now()
 
 page_header("Tổng quan", ctx)
 

@@ -3,8 +3,6 @@ call), and what the reports say."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -18,6 +16,7 @@ from pages._shared import (
     table_with_downloads,
 )
 from tothu_core import activity, figures
+from tothu_core.clock import office_now
 
 KEY_SEARCH = "reports_search"
 # Reports written out in full below the table; more would make a phone page endless.
@@ -176,7 +175,7 @@ def main() -> None:
         lambda: activity.reports_by_hamlet(ds, f.month, **f.kwargs, deadline_day=day),
         day,
     )
-    overdue = activity.deadline_passed(f.month, now=datetime.now(), deadline_day=day)
+    overdue = activity.deadline_passed(f.month, now=office_now(), deadline_day=day)
     _kpis(by_hamlet)
     hamlets, cadres, missing, entries = st.tabs(
         ["Theo ấp", "Theo cán bộ", "Chưa nộp", "Nội dung báo cáo"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .clock import office_now
 from .dataset import Dataset
 from .reader import read_dataset
 from .sources.base import Source
@@ -13,5 +14,5 @@ def load_dataset(source: Source, *, now: datetime | None = None) -> Dataset:
     """One read of the backend (one batchGet for Google Sheets), then validation."""
     raw = source.read_raw()
     return read_dataset(
-        raw, source_label=source.label, source_url=source.url, read_at=now or datetime.now()
+        raw, source_label=source.label, source_url=source.url, read_at=now or office_now()
     )

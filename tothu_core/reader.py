@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import contract, texts
 from .assigned import assigned_pairs
+from .clock import office_now
 from .dataset import ERROR, WARNING, Dataset, Problem, TabLayout
 from .parsing import PARSERS
 from .sources.base import RawTab, RawWorkbook
@@ -544,7 +545,7 @@ def read_dataset(
         layouts={key: tab.layout for key, tab in tabs.items() if tab.layout is not None},
         source_label=source_label,
         source_url=source_url,
-        read_at=read_at or datetime.now(),
+        read_at=read_at or office_now(),
     )
     _assignment_warnings(ds, _title(tabs["groups"]), problems)
     ds.problems = problems.items

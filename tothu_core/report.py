@@ -22,6 +22,7 @@ from datetime import date
 import pandas as pd
 
 from . import activity, contract, figures
+from .clock import office_now
 from .dataset import Dataset
 from .exportfile import export_filename
 from .textnorm import fold
@@ -217,7 +218,7 @@ def build_report(
     trend = commune_figures(ds, months, deadline_day=deadline_day)
     return MonthlyReport(
         month=month,
-        issued=issued or date.today(),
+        issued=issued or office_now().date(),
         deadline=figures.deadline(month, day=deadline_day),
         letterhead=letterhead,
         signer_name=letterhead.signer.strip() or secretary_name(ds),
