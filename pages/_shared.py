@@ -38,9 +38,9 @@ KEY_MONTH, KEY_HAMLET, KEY_CADRE, KEY_CADRE_SEARCH = (
 _CONTEXT_KEY = "page_context"
 
 # How percentages and the entries' dates show in every table (the values stay numbers/dates).
+# Every header ending in "(%)" is a percentage (the Excel export follows the same rule).
 PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 ENTRY_COLUMNS = {
-    activity.HEADERS["attendance_pct"]: PERCENT,
     activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
     activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
 }
@@ -288,7 +288,9 @@ def table_with_downloads(
     if frame.empty:
         st.info(empty_message)
         return
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    config = {c: PERCENT for c in frame.columns if str(c).endswith("(%)")}
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
     if not ctx.viewer.may_export:
         return
     f = ctx.filters

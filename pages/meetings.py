@@ -8,7 +8,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._shared import PERCENT, context, page_header, show_chart, table_with_downloads
+from pages._shared import context, page_header, show_chart, table_with_downloads
 from tothu_core import activity
 from tothu_core.tables import month_text
 
@@ -93,7 +93,6 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
         slug="sinh-hoat-theo-ap",
         ctx=ctx,
         key="meetings_hamlets",
-        column_config={activity.HEADERS[c]: PERCENT for c in columns if c.endswith("_pct")},
     )
 
 
@@ -198,7 +197,6 @@ def _topics(ctx) -> None:
         key="meetings_topics",
         column_config={
             activity.HEADERS["topic"]: st.column_config.TextColumn(width="medium"),
-            activity.HEADERS["reach_pct"]: PERCENT,
         },
     )
     with st.expander("Chi tiết theo ấp"):
@@ -209,7 +207,6 @@ def _topics(ctx) -> None:
             slug="chu-de-theo-ap",
             ctx=ctx,
             key="meetings_topics_hamlets",
-            column_config={activity.HEADERS["reach_pct"]: PERCENT},
         )
 
 

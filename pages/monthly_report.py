@@ -7,13 +7,13 @@ from datetime import date
 
 import streamlit as st
 
-from pages._shared import PERCENT, context, page_header, table_with_downloads
+from pages._shared import context, page_header, table_with_downloads
 from tothu_core import report as content
 from tothu_core.clock import office_now
 from tothu_core.exportfile import MIME_TYPES
 from tothu_core.report_docx import render_docx
 from tothu_core.report_pdf import NOT_INSTALLED, docx_to_pdf, find_converter
-from tothu_core.tables import PERCENT_HEADERS, SLUGS, Scope, export_table
+from tothu_core.tables import SLUGS, Scope, export_table
 
 KEY_NUMBER = "monthly_report_number"
 KEY_DATE = "monthly_report_date"
@@ -27,10 +27,6 @@ ANNEX_TABLES = {
     "completeness": "Báo cáo theo cán bộ",
     "attention": "Tổ cần quan tâm",
 }
-
-
-def _percent_config(frame) -> dict:
-    return {c: PERCENT for c in frame.columns if str(c).endswith("(%)")}
 
 
 def _document_details(ctx, secretary: str) -> tuple[content.Letterhead, date]:
@@ -133,7 +129,6 @@ def _preview(ctx, report: content.MonthlyReport) -> None:
             slug="ket-qua-theo-ap",
             ctx=ctx,
             key="monthly_report_hamlets",
-            column_config=_percent_config(frame),
             empty_message="Bảng tính chưa có ấp nào.",
         )
     with attention:
@@ -154,7 +149,6 @@ def _preview(ctx, report: content.MonthlyReport) -> None:
                 slug="noi-dung-tuyen-truyen",
                 ctx=ctx,
                 key="monthly_report_topics",
-                column_config=_percent_config(frame),
             )
     with missing:
         st.write(content.missing_intro(report))
@@ -188,7 +182,6 @@ def _annex(ctx) -> None:
         slug=SLUGS[table],
         ctx=ctx,
         key=f"monthly_report_annex_{table}",
-        column_config={c: PERCENT for c in frame.columns if c in PERCENT_HEADERS},
         empty_message=f"Tháng {f.month_text} không có dòng nào trong phạm vi đang chọn.",
     )
 

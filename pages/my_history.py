@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages._shared import ENTRY_COLUMNS, PERCENT, context, show_chart, table_with_downloads
+from pages._shared import ENTRY_COLUMNS, context, show_chart, table_with_downloads
 from tothu_core import activity
 from tothu_core.tables import month_text
 
@@ -65,10 +65,6 @@ def _completeness(ctx, months: pd.DataFrame) -> None:
         slug="bao-cao-cua-toi-theo-thang",
         ctx=ctx,
         key="my_history_months_table",
-        column_config={
-            activity.HEADERS["completeness_pct"]: PERCENT,
-            activity.HEADERS["on_time_pct"]: PERCENT,
-        },
     )
 
 

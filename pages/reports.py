@@ -9,7 +9,6 @@ import streamlit as st
 
 from pages._shared import (
     ENTRY_COLUMNS,
-    PERCENT,
     context,
     page_header,
     show_chart,
@@ -21,10 +20,6 @@ from tothu_core.clock import office_now
 KEY_SEARCH = "reports_search"
 # Reports written out in full below the table; more would make a phone page endless.
 CARDS_SHOWN = 30
-RATE_CONFIG = {
-    activity.HEADERS["completeness_pct"]: PERCENT,
-    activity.HEADERS["on_time_pct"]: PERCENT,
-}
 
 
 def _kpis(by_hamlet: pd.DataFrame) -> None:
@@ -80,7 +75,6 @@ def _by_hamlet(ctx, by_hamlet: pd.DataFrame, *, overdue: bool) -> None:
         slug="bao-cao-theo-ap",
         ctx=ctx,
         key="reports_hamlets",
-        column_config=RATE_CONFIG,
     )
 
 
@@ -92,7 +86,6 @@ def _by_cadre(ctx, by_cadre: pd.DataFrame) -> None:
         slug="bao-cao-theo-can-bo",
         ctx=ctx,
         key="reports_cadres",
-        column_config=RATE_CONFIG,
         empty_message="Không có cán bộ nào được phân công trong phạm vi đang xem.",
     )
 
