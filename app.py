@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _auth, _shared
-from tothu_core import access
+from tothu_core.people import access
 
 st.set_page_config(
     page_title="Tổ tự quản – Theo dõi, hỗ trợ",

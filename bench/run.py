@@ -84,14 +84,14 @@ def best_of(call: Callable[[], object], *, repeat: int) -> tuple[float, float]:
 
 
 def generate(communes: int) -> dict:
-    from tothu_core.demo import generate_workbook
+    from tothu_core.sheet.demo import generate_workbook
 
     return generate_workbook(communes=communes, months=MONTHS, end_month=END_MONTH, today=TODAY)
 
 
 def generator_fingerprint() -> str:
     """Cached workbooks are rebuilt whenever the generator changes."""
-    source = (ROOT / "tothu_core" / "demo.py").read_bytes()
+    source = (ROOT / "tothu_core" / "sheet" / "demo.py").read_bytes()
     return hashlib.sha256(source).hexdigest()[:8]
 
 
@@ -101,7 +101,7 @@ def workbook_path(communes: int) -> Path:
 
 def ensure_workbook(communes: int) -> tuple[Path, float | None]:
     """The cached workbook for this scale, and the seconds spent writing it (None if cached)."""
-    from tothu_core.demo import write_workbook
+    from tothu_core.sheet.demo import write_workbook
 
     path = workbook_path(communes)
     if path.exists():
@@ -121,9 +121,10 @@ def ensure_workbook(communes: int) -> tuple[Path, float | None]:
 
 
 def work_core(args) -> dict:
-    from tothu_core import contract, figures
-    from tothu_core.reader import read_dataset
-    from tothu_core.sources.workbook import WorkbookSource
+    from tothu_core.figures import figures
+    from tothu_core.sheet import contract
+    from tothu_core.sheet.reader import read_dataset
+    from tothu_core.sheet.sources.workbook import WorkbookSource
 
     baseline = peak_rss_mb()
     source = WorkbookSource(args.workbook)
@@ -180,7 +181,7 @@ class _CountingReads:
     """Counts every read of a workbook by any session of this process."""
 
     def __init__(self) -> None:
-        from tothu_core.sources.workbook import WorkbookSource
+        from tothu_core.sheet.sources.workbook import WorkbookSource
 
         self.count = 0
         original = WorkbookSource.read_raw
@@ -193,9 +194,9 @@ class _CountingReads:
 
 
 def _admin_id(workbook: Path) -> str:
-    from tothu_core import contract
-    from tothu_core.load import load_dataset
-    from tothu_core.sources.workbook import WorkbookSource
+    from tothu_core.sheet import contract
+    from tothu_core.sheet.load import load_dataset
+    from tothu_core.sheet.sources.workbook import WorkbookSource
 
     cadres = load_dataset(WorkbookSource(workbook)).cadres
     return cadres.loc[cadres["role"] == contract.ROLE_ADMIN, "cadre_id"].iloc[0]
@@ -212,7 +213,8 @@ def _run_page(at, page: str | None) -> dict:
 def work_pages(args) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from tothu_core import access, contract
+    from tothu_core.people import access
+    from tothu_core.sheet import contract
 
     folder = Path(tempfile.mkdtemp(prefix="tothu-bench-pages-"))
     try:
@@ -313,7 +315,7 @@ def _sheets_counts(server: _FakeSheetsProcess, before: dict[str, int]) -> dict[s
 
 def _submission_row(ds) -> tuple[str, list, int]:
     """(tab title, one new entry row in the sheet's own column order, key column index)."""
-    from tothu_core import contract
+    from tothu_core.sheet import contract
 
     layout = ds.layouts["meetings"]
     entry = ds.meetings.iloc[-1]
@@ -333,9 +335,9 @@ def _submission_row(ds) -> tuple[str, list, int]:
 
 def work_sheets(args) -> dict:
     from tests.fake_sheets import RedirectAdapter
-    from tothu_core import figures
-    from tothu_core.snapshot import SnapshotStore
-    from tothu_core.sources.gsheets import GoogleSheetSource
+    from tothu_core.figures import figures
+    from tothu_core.sheet.snapshot import SnapshotStore
+    from tothu_core.sheet.sources.gsheets import GoogleSheetSource
 
     server = _FakeSheetsProcess(args.communes)
     try:

@@ -12,11 +12,12 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
-from tothu_core import access, contract
-from tothu_core.access import DEMO, GOOGLE, LOCAL, Viewer
-from tothu_core.accounts import ACCOUNTS_FILE_ENV, AccountStore, default_accounts_path
-from tothu_core.dataset import Dataset
 from tothu_core.errors import AccessDenied, TothuError
+from tothu_core.people import access
+from tothu_core.people.access import DEMO, GOOGLE, LOCAL, Viewer
+from tothu_core.people.accounts import ACCOUNTS_FILE_ENV, AccountStore, default_accounts_path
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
 from tothu_core.vietnamese import sort_by_name
 
 from . import _shared

@@ -12,16 +12,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tothu_core import activity, contract
-from tothu_core.access import Viewer
 from tothu_core.clock import office_now
-from tothu_core.dataset import Dataset
+from tothu_core.entry.outbox import Outbox
 from tothu_core.errors import TothuError
-from tothu_core.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
-from tothu_core.outbox import Outbox
+from tothu_core.figures import activity
+from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
+from tothu_core.people.access import Viewer
 from tothu_core.settings import Settings, load_settings
-from tothu_core.snapshot import Snapshot, SnapshotStore
-from tothu_core.sources import describe_choice, resolve_source
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.snapshot import Snapshot, SnapshotStore
+from tothu_core.sheet.sources import describe_choice, resolve_source
 from tothu_core.textnorm import fold
 from tothu_core.vietnamese import sort_by_name
 
@@ -148,7 +149,7 @@ def default_month(ds: Dataset, deadline_day: int) -> str | None:
     Opening the dashboards on the 27th, leadership want last month's complete picture,
     not the few reports of a month still in progress; that month stays one click away.
     """
-    from tothu_core.figures import deadline
+    from tothu_core.figures.figures import deadline
 
     months = list(reversed(ds.months()))
     now = pd.Timestamp(office_now())

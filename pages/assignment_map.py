@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from pages._shared import context, page_header, show_chart, table_with_downloads
-from tothu_core import assignment_view as view
+from tothu_core.figures import assignment_view as view
 
 ctx = context()
 f = ctx.filters

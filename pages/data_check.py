@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._shared import context, table_with_downloads
-from tothu_core import activity
-from tothu_core.dataset import ERROR, WARNING
+from tothu_core.figures import activity
+from tothu_core.sheet.dataset import ERROR, WARNING
 from tothu_core.textnorm import fold
 
 KEY_SEVERITY = "data_check_severity"

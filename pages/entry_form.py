@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import context
-from tothu_core import contract
-from tothu_core.entries import (
+from tothu_core.entry.entries import (
     FORM,
     GROUP,
     MAX_TEXT_CHARS,
@@ -30,9 +29,10 @@ from tothu_core.entries import (
     topics_offered,
     write_columns_problem,
 )
+from tothu_core.entry.outbox import Outbox
+from tothu_core.entry.submit import AUTO_RETRY_IDLE_SECONDS, AUTO_RETRY_LIMIT, EntryWriter
 from tothu_core.errors import EntryRejected, TothuError
-from tothu_core.outbox import Outbox
-from tothu_core.submit import AUTO_RETRY_IDLE_SECONDS, AUTO_RETRY_LIMIT, EntryWriter
+from tothu_core.sheet import contract
 
 KEY_MONTH = "entry_form_month"
 KEY_MEMORY = "entry_form_memory"

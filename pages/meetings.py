@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages._shared import context, page_header, show_chart, table_with_downloads
-from tothu_core import activity
-from tothu_core.tables import month_text
+from tothu_core.figures import activity
+from tothu_core.figures.figures import month_text
 
 # Months shown in the group × month heat map: a year fits a phone screen.
 HEAT_MONTHS = 12

@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._shared import context, table_with_downloads
-from tothu_core import contract
+from tothu_core.entry.month_lock import MonthLocks, history_frame, states_frame
 from tothu_core.errors import TothuError
-from tothu_core.month_lock import MonthLocks, history_frame, states_frame
+from tothu_core.sheet import contract
 
 KEY_MONTH = "month_lock_month"
 KEY_ACTION = "month_lock_action"

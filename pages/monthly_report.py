@@ -8,12 +8,12 @@ from datetime import date
 import streamlit as st
 
 from pages._shared import context, page_header, table_with_downloads
-from tothu_core import report as content
 from tothu_core.clock import office_now
-from tothu_core.exportfile import MIME_TYPES
-from tothu_core.report_docx import render_docx
-from tothu_core.report_pdf import NOT_INSTALLED, docx_to_pdf, find_converter
-from tothu_core.tables import SLUGS, Scope, export_table
+from tothu_core.outputs import report as content
+from tothu_core.outputs.exportfile import MIME_TYPES
+from tothu_core.outputs.report_docx import render_docx
+from tothu_core.outputs.report_pdf import NOT_INSTALLED, docx_to_pdf, find_converter
+from tothu_core.outputs.tables import SLUGS, Scope, export_table
 
 KEY_NUMBER = "monthly_report_number"
 KEY_DATE = "monthly_report_date"

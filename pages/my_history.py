@@ -9,8 +9,8 @@ import plotly.express as px
 import streamlit as st
 
 from pages._shared import ENTRY_COLUMNS, context, show_chart, table_with_downloads
-from tothu_core import activity
-from tothu_core.tables import month_text
+from tothu_core.figures import activity
+from tothu_core.figures.figures import month_text
 
 KEY_MONTH = "my_history_month"
 ALL_MONTHS = ""

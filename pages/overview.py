@@ -7,8 +7,9 @@ import plotly.express as px
 import streamlit as st
 
 from pages._shared import context, page_header, show_chart, table_with_downloads
-from tothu_core import access, figures, headline
 from tothu_core.clock import office_now
+from tothu_core.figures import figures, headline
+from tothu_core.people import access
 
 # Card width that puts two cards side by side on a 390 px phone and four or more on a desktop.
 _CARD_WIDTH = 170

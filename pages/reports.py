@@ -14,8 +14,8 @@ from pages._shared import (
     show_chart,
     table_with_downloads,
 )
-from tothu_core import activity, figures
 from tothu_core.clock import office_now
+from tothu_core.figures import activity, figures
 
 KEY_SEARCH = "reports_search"
 # Reports written out in full below the table; more would make a phone page endless.

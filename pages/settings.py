@@ -13,11 +13,12 @@ import streamlit as st
 
 from pages import _auth
 from pages._shared import context, secrets, source_choice, table_with_downloads
-from tothu_core import access, settings_view
-from tothu_core.accounts import AccountStore, default_accounts_path
+from tothu_core import settings_view
+from tothu_core.entry.month_lock import LOCKS_FILE_NAME
+from tothu_core.entry.outbox import outbox_path
 from tothu_core.errors import TothuError
-from tothu_core.month_lock import LOCKS_FILE_NAME
-from tothu_core.outbox import outbox_path
+from tothu_core.people import access
+from tothu_core.people.accounts import AccountStore, default_accounts_path
 
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$"})
 

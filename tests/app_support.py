@@ -43,7 +43,7 @@ def use_demo(monkeypatch, data_dir: Path) -> None:
 
 def use_workbook(monkeypatch, book: dict, tmp_path: Path) -> Path:
     """A real source (a workbook written from `book`) with local accounts switched on."""
-    from tothu_core.demo import write_workbook
+    from tothu_core.sheet.demo import write_workbook
 
     path = write_workbook(book, tmp_path / "so-lieu.xlsx")
     accounts = tmp_path / "accounts.json"

@@ -7,9 +7,9 @@ import streamlit as st
 
 from tests import app_support
 from tests.fake_sheets import FakeSheetsServer
-from tothu_core.demo import ensure_demo_workbook
-from tothu_core.load import load_dataset
-from tothu_core.sources.workbook import WorkbookSource
+from tothu_core.sheet.demo import ensure_demo_workbook
+from tothu_core.sheet.load import load_dataset
+from tothu_core.sheet.sources.workbook import WorkbookSource
 
 
 @pytest.fixture

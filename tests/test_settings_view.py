@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.test_access import dataset
-from tothu_core import access, settings_view
-from tothu_core.accounts import AccountInfo
+from tests.people.test_access import dataset
+from tothu_core import settings_view
+from tothu_core.people import access
+from tothu_core.people.accounts import AccountInfo
 from tothu_core.settings import Settings
-from tothu_core.sources.base import Source
+from tothu_core.sheet.sources.base import Source
 
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=timezone(timedelta(hours=7)))
 

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import contract
-from .errors import TothuError
-from .figures import as_month
+from tothu_core.errors import TothuError
+from tothu_core.figures.figures import as_month
+from tothu_core.sheet import contract
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 TABLES = contract.RAW_TABLES + contract.DERIVED_TABLES
@@ -23,15 +23,15 @@ def _month(text: str):
 
 
 def _load(args):
-    from .load import load_dataset
-    from .settings import read_secrets_file
-    from .sources import resolve_source
+    from tothu_core.settings import read_secrets_file
+    from tothu_core.sheet.load import load_dataset
+    from tothu_core.sheet.sources import resolve_source
 
     return load_dataset(resolve_source(args.source, secrets=read_secrets_file()))
 
 
 def cmd_demo(args) -> int:
-    from .demo import generate_workbook, write_workbook
+    from tothu_core.sheet.demo import generate_workbook, write_workbook
 
     book = generate_workbook(communes=args.communes, months=args.months, seed=args.seed)
     path = write_workbook(book, Path(args.path))
@@ -55,8 +55,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .exportfile import export_filename, to_csv_bytes, to_xlsx_bytes
-    from .tables import SLUGS, Scope, date_headers, export_table
+    from tothu_core.outputs.exportfile import export_filename, to_csv_bytes, to_xlsx_bytes
+    from tothu_core.outputs.tables import SLUGS, Scope, date_headers, export_table
 
     ds = _load(args)
     month = args.month
@@ -67,7 +67,7 @@ def cmd_export(args) -> int:
     if args.format == "csv":
         data = to_csv_bytes(frame)
     else:
-        from .tables import PERCENT_HEADERS
+        from tothu_core.outputs.tables import PERCENT_HEADERS
 
         dates, datetimes = date_headers(args.table)
         data = to_xlsx_bytes(
@@ -93,10 +93,10 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import build_report, letterhead_from_settings, report_filename
-    from .report_docx import render_docx
-    from .report_pdf import docx_to_pdf
-    from .settings import load_settings
+    from tothu_core.outputs.report import build_report, letterhead_from_settings, report_filename
+    from tothu_core.outputs.report_docx import render_docx
+    from tothu_core.outputs.report_pdf import docx_to_pdf
+    from tothu_core.settings import load_settings
 
     ds = _load(args)
     month = args.month or ds.latest_month()
@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="ghi thêm bản PDF (cần LibreOffice)")
     report.set_defaults(run=cmd_report)
 
-    from .accounts import add_account_parser
+    from tothu_core.people.accounts import add_account_parser
 
     add_account_parser(sub)
     return parser

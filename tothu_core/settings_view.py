@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import access
-from .accounts import ACCOUNTS_FILE_ENV, AccountInfo
-from .dataset import Dataset
-from .settings import Settings
-from .sources.base import Source
+from tothu_core.people import access
+from tothu_core.people.accounts import ACCOUNTS_FILE_ENV, AccountInfo
+from tothu_core.settings import Settings
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.sources.base import Source
 
 RESTART = "rồi khởi động lại ứng dụng"
 SOURCE_HOW = (

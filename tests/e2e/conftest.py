@@ -87,7 +87,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 def start_app(folder: Path) -> Iterator[RunningApp]:
     """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok."""
-    from tothu_core.demo import DEMO_FILE_NAME, ensure_demo_workbook
+    from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
 
     data_dir = folder / "data"
     demo = ensure_demo_workbook(data_dir / DEMO_FILE_NAME)

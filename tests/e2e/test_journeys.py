@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tothu_core import assignment_view, contract, figures, headline
-from tothu_core.entries import form_groups
-from tothu_core.load import load_dataset
-from tothu_core.sources.workbook import WorkbookSource
+from tothu_core.entry.entries import form_groups
+from tothu_core.figures import assignment_view, figures, headline
+from tothu_core.sheet import contract
+from tothu_core.sheet.load import load_dataset
+from tothu_core.sheet.sources.workbook import WorkbookSource
 from tothu_core.vietnamese import sort_by_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]

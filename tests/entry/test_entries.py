@@ -7,8 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from tothu_core.access import Viewer
-from tothu_core.entries import (
+from tothu_core.entry.entries import (
     DEFAULT_TOPICS,
     FORM,
     GROUP,
@@ -23,9 +22,10 @@ from tothu_core.entries import (
     validate,
     write_columns_problem,
 )
+from tothu_core.entry.month_lock import MonthLocks
 from tothu_core.errors import EntryRejected
-from tothu_core.month_lock import MonthLocks
-from tothu_core.reader import read_dataset
+from tothu_core.people.access import Viewer
+from tothu_core.sheet.reader import read_dataset
 
 MONTH = pd.Period("2026-11", freq="M")
 NOW = datetime(2026, 11, 20, 9, 30)

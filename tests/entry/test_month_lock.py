@@ -9,9 +9,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from tothu_core.access import Viewer
-from tothu_core.errors import AccessDenied, TothuError
-from tothu_core.month_lock import (
+from tothu_core.entry.month_lock import (
     AUTO_CLOSED,
     AUTO_OPEN,
     CLOSED_BY_LEADER,
@@ -24,6 +22,8 @@ from tothu_core.month_lock import (
     office_now,
     states_frame,
 )
+from tothu_core.errors import AccessDenied, TothuError
+from tothu_core.people.access import Viewer
 
 OCT, NOV, DEC = (pd.Period(m, freq="M") for m in ("2026-10", "2026-11", "2026-12"))
 LEADER = Viewer(name="Lê Văn Lãnh", cadre_id="CB09", role="Lãnh đạo", via="test")

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from datetime import date, datetime
 
-from tothu_core.outbox import PENDING, SENT, Outbox, OutboxRecord, decode_rows, encode_rows
+from tothu_core.entry.outbox import PENDING, SENT, Outbox, OutboxRecord, decode_rows, encode_rows
 
 SOURCE = "workbook:/office/so-lieu.xlsx"
 

@@ -8,7 +8,7 @@ from collections import Counter
 import openpyxl
 from filelock import FileLock
 
-from tests.test_submit_sheets import (
+from tests.entry.test_submit_sheets import (
     CADRES,
     KEY_COLUMN,
     MEETING_HEADERS,
@@ -17,14 +17,14 @@ from tests.test_submit_sheets import (
     submission,
     viewer,
 )
-from tothu_core.demo import write_workbook
-from tothu_core.entries import build_rows
-from tothu_core.month_lock import MonthLocks
-from tothu_core.outbox import Outbox, OutboxRecord
-from tothu_core.snapshot import SnapshotStore
-from tothu_core.sources import workbook as workbook_module
-from tothu_core.sources.workbook import WorkbookSource
-from tothu_core.submit import EntryWriter
+from tothu_core.entry.entries import build_rows
+from tothu_core.entry.month_lock import MonthLocks
+from tothu_core.entry.outbox import Outbox, OutboxRecord
+from tothu_core.entry.submit import EntryWriter
+from tothu_core.sheet.demo import write_workbook
+from tothu_core.sheet.snapshot import SnapshotStore
+from tothu_core.sheet.sources import workbook as workbook_module
+from tothu_core.sheet.sources.workbook import WorkbookSource
 
 HEADER_ROW = 3
 

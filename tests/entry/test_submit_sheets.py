@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from tests.fake_sheets import Formula
-from tothu_core.access import Viewer
-from tothu_core.entries import Entry, Submission
-from tothu_core.month_lock import MonthLocks
-from tothu_core.outbox import SENT, Outbox
-from tothu_core.snapshot import SnapshotStore
-from tothu_core.sources.gsheets import GoogleSheetSource
-from tothu_core.submit import EntryWriter
+from tothu_core.entry.entries import Entry, Submission
+from tothu_core.entry.month_lock import MonthLocks
+from tothu_core.entry.outbox import SENT, Outbox
+from tothu_core.entry.submit import EntryWriter
+from tothu_core.people.access import Viewer
+from tothu_core.sheet.snapshot import SnapshotStore
+from tothu_core.sheet.sources.gsheets import GoogleSheetSource
 
 KEY = "1FormTestSheetKey_abcdefghijklmnopqrstuvwxyz"
 MONTH = pd.Period("2026-11", freq="M")

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from tests.sheets import assign, book, group, hamlet, tab
-from tothu_core import activity, figures
-from tothu_core.dataset import ERROR, WARNING, Problem
-from tothu_core.reader import read_dataset
+from tothu_core.figures import activity, figures
+from tothu_core.sheet.dataset import ERROR, WARNING, Problem
+from tothu_core.sheet.reader import read_dataset
 
 SEP, AUG, OCT = pd.Period("2016-09", "M"), pd.Period("2016-08", "M"), pd.Period("2016-10", "M")
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.sheets import assign, book, cadre, group, hamlet, meeting, tab
-from tothu_core import assignment_view as view
-from tothu_core.reader import read_dataset
+from tothu_core.figures import assignment_view as view
+from tothu_core.sheet.reader import read_dataset
 
 HAMLET_HEADERS = ["Mã ấp", "Tên ấp", "Bí thư chi bộ"]
 CADRE_HEADERS = ["Mã cán bộ", "Họ và tên", "Chức vụ", "Vai trò"]

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 
 from tests.sheets import COMMUNE, assign, book, cadre, group, hamlet, meeting, small_book
-from tothu_core import figures, texts
-from tothu_core.assigned import assigned_pairs
-from tothu_core.reader import read_dataset
+from tothu_core import texts
+from tothu_core.figures import figures
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.reader import read_dataset
 
 AUG, SEPT, OCT = (pd.Period(m, freq="M") for m in ("2016-08", "2016-09", "2016-10"))
 

@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from tests.test_assignment_view import leadership_book
-from tothu_core import figures, headline
-from tothu_core.reader import read_dataset
+from tests.figures.test_assignment_view import leadership_book
+from tothu_core.figures import figures, headline
+from tothu_core.sheet.reader import read_dataset
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tothu_core.exportfile import (
+from tothu_core.outputs.exportfile import (
     MIME_TYPES,
     export_filename,
     neutralize,

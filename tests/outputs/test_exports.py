@@ -16,11 +16,13 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from tests.app_support import app, use_workbook
 from tests.sheets import COMMUNE, tab
-from tothu_core import cli, figures, report_pdf
-from tothu_core.demo import generate_workbook, write_workbook
-from tothu_core.reader import read_dataset
-from tothu_core.report_docx import SECTIONS
-from tothu_core.tables import SLUGS, Scope, export_table
+from tothu_core import cli
+from tothu_core.figures import figures
+from tothu_core.outputs import report_pdf
+from tothu_core.outputs.report_docx import SECTIONS
+from tothu_core.outputs.tables import SLUGS, Scope, export_table
+from tothu_core.sheet.demo import generate_workbook, write_workbook
+from tothu_core.sheet.reader import read_dataset
 
 SEPT = pd.Period("2016-09", freq="M")
 HYPERLINK = '=HYPERLINK("http://evil.example","Bấm vào đây")'

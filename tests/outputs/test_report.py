@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from tests.sheets import COMMUNE, cadre, tab
-from tothu_core import figures, report_pdf
-from tothu_core.reader import read_dataset
-from tothu_core.report import (
+from tothu_core.figures import figures
+from tothu_core.outputs import report_pdf
+from tothu_core.outputs.report import (
     DEFAULT_COMMITTEE,
     Letterhead,
     build_report,
@@ -31,7 +31,8 @@ from tothu_core.report import (
     vn_int,
     vn_pct,
 )
-from tothu_core.report_docx import SECTIONS, clean, hamlet_table_rows, render_docx
+from tothu_core.outputs.report_docx import SECTIONS, clean, hamlet_table_rows, render_docx
+from tothu_core.sheet.reader import read_dataset
 
 SEPT = pd.Period("2016-09", freq="M")
 HYPERLINK = '=HYPERLINK("http://evil.example","Bấm vào đây")'

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from tests.sheets import COMMUNE, tab
-from tothu_core.reader import read_dataset
-from tothu_core.tables import Scope, date_headers, export_table, raw_table
+from tothu_core.outputs.tables import Scope, date_headers, export_table, raw_table
+from tothu_core.sheet.reader import read_dataset
 
 SEPT = pd.Period("2016-09", freq="M")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.app_support import app, use_demo, use_workbook
-from tests.test_assignment_view import leadership_book
-from tothu_core import assignment_view as view
+from tests.figures.test_assignment_view import leadership_book
+from tothu_core.figures import assignment_view as view
 
 PAGE = "pages/assignment_map.py"
 

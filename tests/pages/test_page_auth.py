@@ -18,11 +18,11 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app_support import APP, TIMEOUT, use_demo
 from tests.sheets import MEETING_HEADERS, assign, book, group, hamlet, meeting, tab
-from tothu_core import accounts as accounts_module
-from tothu_core import entries
-from tothu_core.accounts import WRONG_CREDENTIALS, AccountStore
-from tothu_core.demo import write_workbook
-from tothu_core.sources.gsheets import GoogleSheetSource
+from tothu_core.entry import entries
+from tothu_core.people import accounts as accounts_module
+from tothu_core.people.accounts import WRONG_CREDENTIALS, AccountStore
+from tothu_core.sheet.demo import write_workbook
+from tothu_core.sheet.sources.gsheets import GoogleSheetSource
 
 KEY = "1TestSheetForSignIn_abcdefghijklmnopqrstuvwx"
 PASSWORD = "Mật khẩu đúng 2026"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from tests.app_support import app, use_demo, use_workbook
-from tests.test_activity import PLANTED_ERRORS, PLANTED_WARNINGS, planted_book
-from tothu_core.sources.workbook import WorkbookSource
+from tests.figures.test_activity import PLANTED_ERRORS, PLANTED_WARNINGS, planted_book
+from tothu_core.sheet.sources.workbook import WorkbookSource
 
 PAGE = "pages/data_check.py"
 SHEET_URL = "https://docs.google.com/spreadsheets/d/so-lieu-xa"

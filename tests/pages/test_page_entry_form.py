@@ -10,11 +10,11 @@ import pytest
 from filelock import FileLock
 
 from tests.app_support import app, use_workbook
-from tests.test_entries import LEADER, MEETING_HEADERS, entry_book
+from tests.entry.test_entries import LEADER, MEETING_HEADERS, entry_book
 from tothu_core.clock import office_now
-from tothu_core.month_lock import MonthLocks
-from tothu_core.outbox import Outbox
-from tothu_core.sources import workbook as workbook_module
+from tothu_core.entry.month_lock import MonthLocks
+from tothu_core.entry.outbox import Outbox
+from tothu_core.sheet.sources import workbook as workbook_module
 
 PAGE = "pages/entry_form.py"
 HEADER_ROW = 3

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from tests.app_support import app, use_demo, use_workbook
-from tests.test_activity import planted_book
-from tothu_core import activity
-from tothu_core.figures import as_month
+from tests.figures.test_activity import planted_book
+from tothu_core.figures import activity
+from tothu_core.figures.figures import as_month
 
 PAGE = "pages/meetings.py"
 HEAT_HAMLET = "meetings_heat_hamlet"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from tests.app_support import app, use_workbook
-from tests.test_entries import entry_book
+from tests.entry.test_entries import entry_book
 from tothu_core.clock import office_now
-from tothu_core.month_lock import LOCKS_FILE_NAME
+from tothu_core.entry.month_lock import LOCKS_FILE_NAME
 
 PAGE = "pages/month_lock.py"
 

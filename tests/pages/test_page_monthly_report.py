@@ -12,10 +12,10 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from tests.app_support import app, route_through_app
 from tests.sheets import COMMUNE, tab
-from tothu_core import report_pdf
-from tothu_core.demo import write_workbook
-from tothu_core.reader import read_dataset
-from tothu_core.report import build_report, vn_pct
+from tothu_core.outputs import report_pdf
+from tothu_core.outputs.report import build_report, vn_pct
+from tothu_core.sheet.demo import write_workbook
+from tothu_core.sheet.reader import read_dataset
 
 PAGE = "pages/monthly_report.py"
 SEPT = pd.Period("2016-09", freq="M")

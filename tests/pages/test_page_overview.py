@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.app_support import app, use_demo, use_workbook
-from tests.test_assignment_view import leadership_book
-from tothu_core import figures, headline
+from tests.figures.test_assignment_view import leadership_book
+from tothu_core.figures import figures, headline
 from tothu_core.settings import load_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tests.app_support import app, use_workbook
-from tests.test_assignment_view import leadership_book
+from tests.figures.test_assignment_view import leadership_book
 
 
 def _warnings(at) -> list[str]:

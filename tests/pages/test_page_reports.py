@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from tests.app_support import app, use_demo, use_workbook
-from tests.test_activity import planted_book
-from tothu_core import activity, figures
-from tothu_core.load import load_dataset
-from tothu_core.sources import resolve_source
+from tests.figures.test_activity import planted_book
+from tothu_core.figures import activity, figures
+from tothu_core.sheet.load import load_dataset
+from tothu_core.sheet.sources import resolve_source
 
 PAGE = "pages/reports.py"
 SEP = pd.Period("2016-09", "M")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.sheets import assign, book, group, hamlet, tab
-from tothu_core import access, contract
-from tothu_core.access import DEMO, GOOGLE, LOCAL, UNCONFIGURED, Viewer
 from tothu_core.errors import AccessDenied
-from tothu_core.reader import read_dataset
+from tothu_core.people import access
+from tothu_core.people.access import DEMO, GOOGLE, LOCAL, UNCONFIGURED, Viewer
+from tothu_core.sheet import contract
+from tothu_core.sheet.reader import read_dataset
 
 CADRE_HEADERS = ["Mã cán bộ", "Họ và tên", "Email", "Vai trò"]
 PEOPLE = [

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from argon2 import PasswordHasher
 
-from tothu_core.accounts import (
+from tothu_core.errors import AccessDenied
+from tothu_core.people.accounts import (
     ACCOUNTS_FILE_ENV,
     AccountError,
     AccountStore,
     default_accounts_path,
     main_account,
 )
-from tothu_core.errors import AccessDenied
 
 VIETNAM = timezone(timedelta(hours=7))
 PASSWORD = "mật-khẩu-Tốt-2024"
@@ -209,7 +209,7 @@ def cli_file(tmp_path, monkeypatch):
     path = tmp_path / "cli" / "accounts.json"
     monkeypatch.setenv(ACCOUNTS_FILE_ENV, str(path))
     # The CLI uses default argon2 parameters; keep them cheap here.
-    monkeypatch.setattr("tothu_core.accounts.PasswordHasher", lambda: CHEAP_HASHER)
+    monkeypatch.setattr("tothu_core.people.accounts.PasswordHasher", lambda: CHEAP_HASHER)
     return path
 
 

@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
-from tothu_core import contract, demo
-from tothu_core.sources.workbook import WorkbookSource
+from tothu_core.sheet import contract, demo
+from tothu_core.sheet.sources.workbook import WorkbookSource
 
 TODAY = dt.date(2019, 6, 20)
 END = "12/2018"

@@ -17,8 +17,8 @@ from tothu_core.errors import (
     SourceNotFound,
     SourceUnavailable,
 )
-from tothu_core.sources.credentials import load_service_account_info, spreadsheet_from_secrets
-from tothu_core.sources.gsheets import GoogleSheetSource
+from tothu_core.sheet.sources.credentials import load_service_account_info, spreadsheet_from_secrets
+from tothu_core.sheet.sources.gsheets import GoogleSheetSource
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
 TABS = {

@@ -14,8 +14,8 @@ from odf.table import Table, TableCell, TableRow
 from odf.text import P
 
 from tothu_core.errors import SourceError, SourceNotFound, WriteError
-from tothu_core.sources.csvdir import CsvFolderSource
-from tothu_core.sources.workbook import WorkbookSource
+from tothu_core.sheet.sources.csvdir import CsvFolderSource
+from tothu_core.sheet.sources.workbook import WorkbookSource
 
 ENTRY_HEADER = ["Tháng", "Mã tổ", "Mã cán bộ", "Ngày họp", "Mã phiếu"]
 

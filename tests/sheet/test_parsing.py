@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tothu_core.parsing import (
+from tothu_core.sheet.parsing import (
     missing_mask,
     parse_bool,
     parse_date,

@@ -19,9 +19,9 @@ from tests.sheets import (
     small_book,
     tab,
 )
-from tothu_core import figures
-from tothu_core.dataset import ERROR, WARNING
-from tothu_core.reader import read_dataset
+from tothu_core.figures import figures
+from tothu_core.sheet.dataset import ERROR, WARNING
+from tothu_core.sheet.reader import read_dataset
 
 SEPT = pd.Period("2016-09", freq="M")
 

@@ -9,8 +9,8 @@ import pytest
 
 from tests.sheets import small_book
 from tothu_core.errors import SourceUnavailable
-from tothu_core.snapshot import SnapshotStore
-from tothu_core.sources.base import Source
+from tothu_core.sheet.snapshot import SnapshotStore
+from tothu_core.sheet.sources.base import Source
 
 SESSIONS = 20
 TTL = 60.0

@@ -18,14 +18,14 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from . import contract
-from .access import Viewer
-from .assigned import assigned_pairs
-from .dataset import Dataset
-from .errors import EntryRejected
-from .figures import pct
-from .month_lock import MonthLocks
-from .textnorm import clean_cell_text
+from tothu_core.entry.month_lock import MonthLocks
+from tothu_core.errors import EntryRejected
+from tothu_core.figures.figures import pct
+from tothu_core.people.access import Viewer
+from tothu_core.sheet import contract
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.textnorm import clean_cell_text
 
 # Key of `EntryRejected.problems` for what concerns the whole submission, not one group.
 FORM = "_form"

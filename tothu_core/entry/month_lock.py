@@ -18,12 +18,12 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from . import contract
-from .access import Viewer
-from .clock import office_now
-from .errors import AccessDenied, TothuError
-from .figures import as_month, deadline
-from .settings import Settings
+from tothu_core.clock import office_now
+from tothu_core.errors import AccessDenied, TothuError
+from tothu_core.figures.figures import as_month, deadline
+from tothu_core.people.access import Viewer
+from tothu_core.settings import Settings
+from tothu_core.sheet import contract
 
 LOCKS_FILE_NAME = "month_locks.json"
 # Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact.

@@ -13,16 +13,16 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import contract
-from .access import Viewer
-from .clock import office_now
-from .dataset import Dataset
-from .entries import Submission, build_rows, validate
-from .errors import TothuError
-from .month_lock import MonthLocks
-from .outbox import SENT, Outbox, OutboxRecord
-from .settings import Settings
-from .snapshot import SnapshotStore
+from tothu_core.clock import office_now
+from tothu_core.entry.entries import Submission, build_rows, validate
+from tothu_core.entry.month_lock import MonthLocks
+from tothu_core.entry.outbox import SENT, Outbox, OutboxRecord
+from tothu_core.errors import TothuError
+from tothu_core.people.access import Viewer
+from tothu_core.settings import Settings
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.snapshot import SnapshotStore
 
 log = logging.getLogger(__name__)
 

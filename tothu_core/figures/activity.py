@@ -23,11 +23,12 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from . import contract, figures
-from .dataset import ERROR, WARNING, Dataset, Problem
-from .tables import month_text
-from .textnorm import fold, loose_key
-from .vietnamese import search_mask, sort_by_name
+from tothu_core.figures import figures
+from tothu_core.figures.figures import month_text
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import ERROR, WARNING, Dataset, Problem
+from tothu_core.textnorm import fold, loose_key
+from tothu_core.vietnamese import search_mask, sort_by_name
 
 YES, NO = "Có", "Không"
 SEVERITY_LABELS = {ERROR: "Lỗi", WARNING: "Cảnh báo"}

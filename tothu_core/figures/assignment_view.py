@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import contract, figures
-from .assigned import assigned_pairs
-from .dataset import Dataset
-from .vietnamese import name_order, sort_by_name
+from tothu_core.figures import figures
+from tothu_core.sheet import contract
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.vietnamese import name_order, sort_by_name
 
 NO_CADRE = "no_cadre"
 WEAK = "weak"

@@ -24,10 +24,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from . import contract, texts
-from .assigned import assigned_pairs
-from .dataset import Dataset
-from .parsing import parse_month
+from tothu_core import texts
+from tothu_core.sheet import contract
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.parsing import parse_month
 
 PLANNED_LOAD = 3
 MAX_LOAD = 5
@@ -51,6 +52,11 @@ def as_month(value) -> pd.Period:
             raise ValueError(f"Tháng «{value}» không hợp lệ, hãy ghi MM/YYYY.")
         return parsed.iloc[0]
     return pd.Period(value, freq="M")
+
+
+def month_text(values: pd.Series) -> pd.Series:
+    """Months as the contract writes them (MM/YYYY); a missing month stays missing."""
+    return values.map(lambda m: m.strftime(contract.MONTH_FORMAT) if pd.notna(m) else None)
 
 
 def as_months(months: Months) -> pd.PeriodIndex:

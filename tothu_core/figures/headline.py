@@ -14,8 +14,9 @@ from datetime import datetime
 
 import pandas as pd
 
-from . import contract, figures
-from .dataset import Dataset
+from tothu_core.figures import figures
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
 
 COUNT, LOAD, RATE = "count", "load", "rate"
 ATTENTION_LIMIT = 5

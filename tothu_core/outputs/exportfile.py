@@ -27,8 +27,8 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .contract import DATE_FORMAT, DATETIME_FORMAT
-from .textnorm import strip_diacritics
+from tothu_core.sheet.contract import DATE_FORMAT, DATETIME_FORMAT
+from tothu_core.textnorm import strip_diacritics
 
 MIME_TYPES = {
     "csv": "text/csv",

@@ -21,11 +21,12 @@ from datetime import date
 
 import pandas as pd
 
-from . import activity, contract, figures
-from .clock import office_now
-from .dataset import Dataset
-from .exportfile import export_filename
-from .textnorm import fold
+from tothu_core.clock import office_now
+from tothu_core.figures import activity, figures
+from tothu_core.outputs.exportfile import export_filename
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.textnorm import fold
 
 DEFAULT_COMMITTEE = "Đảng ủy xã Mỹ Thạnh"
 DEFAULT_PARENT = "Đảng bộ huyện ……"

@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .report import (
+from tothu_core.outputs.report import (
     TITLE,
     MonthlyReport,
     attention_intro,

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import contract, figures
-from .assigned import assigned_pairs
-from .dataset import Dataset
+from tothu_core.figures import figures
+from tothu_core.figures.figures import month_text
+from tothu_core.sheet import contract
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.dataset import Dataset
 
 YES, NO = "Có", "Không"
 
@@ -39,10 +41,6 @@ class Scope:
     month: pd.Period | None = None
     hamlet: str | None = None
     cadre: str | None = None
-
-
-def month_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda m: m.strftime(contract.MONTH_FORMAT) if pd.notna(m) else None)
 
 
 def _scoped_groups(ds: Dataset, scope: Scope) -> pd.Series:

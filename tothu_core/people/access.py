@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import contract
-from .dataset import Dataset
-from .errors import AccessDenied
+from tothu_core.errors import AccessDenied
+from tothu_core.sheet import contract
+from tothu_core.sheet.dataset import Dataset
 
 OVERVIEW = "overview"
 ASSIGNMENT_MAP = "assignment_map"

@@ -22,8 +22,8 @@ from filelock import FileLock
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from . import contract
-from .sources.workbook import DATE_CELL_FORMAT, DATETIME_CELL_FORMAT
+from tothu_core.sheet import contract
+from tothu_core.sheet.sources.workbook import DATE_CELL_FORMAT, DATETIME_CELL_FORMAT
 
 PLAN_START = dt.date(2016, 7, 21)
 PLAN_BASIS = "KH 33-KH/ĐU ngày 21/7/2016"

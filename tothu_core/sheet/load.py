@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .clock import office_now
-from .dataset import Dataset
-from .reader import read_dataset
-from .sources.base import Source
+from tothu_core.clock import office_now
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.reader import read_dataset
+from tothu_core.sheet.sources.base import Source
 
 
 def load_dataset(source: Source, *, now: datetime | None = None) -> Dataset:

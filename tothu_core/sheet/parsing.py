@@ -14,8 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from . import contract
-from .textnorm import fold
+from tothu_core.sheet import contract
+from tothu_core.textnorm import fold
 
 # Google Sheets and Excel count days from 1899-12-30.
 _SERIAL_EPOCH = pd.Timestamp("1899-12-30")

@@ -12,13 +12,14 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from . import contract, texts
-from .assigned import assigned_pairs
-from .clock import office_now
-from .dataset import ERROR, WARNING, Dataset, Problem, TabLayout
-from .parsing import PARSERS
-from .sources.base import RawTab, RawWorkbook
-from .textnorm import clean_cell_text, fold, loose_key
+from tothu_core import texts
+from tothu_core.clock import office_now
+from tothu_core.sheet import contract
+from tothu_core.sheet.assigned import assigned_pairs
+from tothu_core.sheet.dataset import ERROR, WARNING, Dataset, Problem, TabLayout
+from tothu_core.sheet.parsing import PARSERS
+from tothu_core.sheet.sources.base import RawTab, RawWorkbook
+from tothu_core.textnorm import clean_cell_text, fold, loose_key
 
 # How many groups one cadre may follow before the office is warned.
 MAX_GROUPS_PER_CADRE = 5

@@ -15,11 +15,11 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .clock import office_now
-from .dataset import Dataset
-from .errors import TothuError
-from .load import load_dataset
-from .sources.base import Source
+from tothu_core.clock import office_now
+from tothu_core.errors import TothuError
+from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.load import load_dataset
+from tothu_core.sheet.sources.base import Source
 
 # Without any good snapshot, a broken source is retried at most this often (each try may
 # take the source's whole give-up time).

@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import ConfigError
-from .base import RawWorkbook, Source
+from tothu_core.errors import ConfigError
+from tothu_core.sheet.sources.base import RawWorkbook, Source
 
 __all__ = ["RawWorkbook", "Source", "resolve_source", "describe_choice"]
 
@@ -21,7 +21,7 @@ def _configured(spec, environ, secrets) -> tuple[str, str]:
     if environ.get("TOTHU_SOURCE"):
         return environ["TOTHU_SOURCE"], "TOTHU_SOURCE"
     if secrets:
-        from .credentials import spreadsheet_from_secrets
+        from tothu_core.sheet.sources.credentials import spreadsheet_from_secrets
 
         sheet = spreadsheet_from_secrets(secrets)
         if sheet:
@@ -53,15 +53,15 @@ def resolve_source(
     value, origin = _configured(spec, environ, secrets)
     value = value.strip()
     if value == DEMO:
-        from ..demo import DEMO_FILE_NAME, ensure_demo_workbook
-        from ..settings import load_settings
-        from .workbook import WorkbookSource
+        from tothu_core.settings import load_settings
+        from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
+        from tothu_core.sheet.sources.workbook import WorkbookSource
 
         data_dir = load_settings(environ=environ, secrets=secrets).data_dir
         return WorkbookSource(ensure_demo_workbook(data_dir / DEMO_FILE_NAME), is_demo=True)
     if value.startswith(_SHEETS_PREFIXES):
-        from .credentials import load_service_account_info
-        from .gsheets import GoogleSheetSource
+        from tothu_core.sheet.sources.credentials import load_service_account_info
+        from tothu_core.sheet.sources.gsheets import GoogleSheetSource
 
         info = load_service_account_info(secrets=secrets, environ=environ)
         if info is None:
@@ -74,11 +74,11 @@ def resolve_source(
         return GoogleSheetSource(key, credentials_info=info, **backend_options)
     path = Path(value).expanduser()
     if path.is_dir():
-        from .csvdir import CsvFolderSource
+        from tothu_core.sheet.sources.csvdir import CsvFolderSource
 
         return CsvFolderSource(path)
     if path.suffix.lower() in (".xlsx", ".ods", ".xlsm"):
-        from .workbook import WorkbookSource
+        from tothu_core.sheet.sources.workbook import WorkbookSource
 
         return WorkbookSource(path)
     raise ConfigError(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from tothu_core.errors import ConfigError
 
 ENV_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
 SECRETS_TABLE = "gcp_service_account"

@@ -12,11 +12,11 @@ import io
 import os
 from pathlib import Path
 
-from .. import contract
-from ..errors import SourceError, SourceNotFound, WriteError
-from ..textnorm import loose_key
-from .base import Cell, RawTab, RawWorkbook, Source
-from .workbook import file_lock, replace_file_atomically
+from tothu_core.errors import SourceError, SourceNotFound, WriteError
+from tothu_core.sheet import contract
+from tothu_core.sheet.sources.base import Cell, RawTab, RawWorkbook, Source
+from tothu_core.sheet.sources.workbook import file_lock, replace_file_atomically
+from tothu_core.textnorm import loose_key
 
 _BOM = "\ufeff"
 

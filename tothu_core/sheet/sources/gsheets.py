@@ -34,8 +34,14 @@ from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name, rowcol_to_a1
 from urllib3.exceptions import ConnectTimeoutError
 
-from ..errors import ConfigError, SourceAccessDenied, SourceError, SourceNotFound, SourceUnavailable
-from .base import Cell, RawWorkbook, Source
+from tothu_core.errors import (
+    ConfigError,
+    SourceAccessDenied,
+    SourceError,
+    SourceNotFound,
+    SourceUnavailable,
+)
+from tothu_core.sheet.sources.base import Cell, RawWorkbook, Source
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{key}/edit"

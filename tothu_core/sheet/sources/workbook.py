@@ -20,9 +20,9 @@ import python_calamine
 from filelock import FileLock, Timeout
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from ..errors import SourceError, SourceNotFound, WriteError
-from ..textnorm import loose_key
-from .base import Cell, RawWorkbook, Source
+from tothu_core.errors import SourceError, SourceNotFound, WriteError
+from tothu_core.sheet.sources.base import Cell, RawWorkbook, Source
+from tothu_core.textnorm import loose_key
 
 # How long a writer waits for another writer of the same file before giving up.
 LOCK_TIMEOUT_SECONDS = 30
