@@ -38,3 +38,18 @@ def clean_cell_text(text: str) -> str:
         return text
     lines = [_RUNS.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(lines).strip()
+
+
+# CommonMark (spec §2.4 "Backslash escapes") lets any ASCII punctuation be escaped, and the
+# escaped mark then shows as itself; Streamlit's Markdown also gives meaning to `$` (LaTeX),
+# `:` (emoji and colour directives) and `~`, all ASCII punctuation too.
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text) -> str:
+    """Text from the sheet shown as typed where Streamlit renders Markdown.
+
+    Names, topics and notes come from people; in a caption, label or title they must not
+    become links, images or styling (`[Đăng nhập lại](http://…)` stays text).
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
