@@ -52,3 +52,23 @@ REASON_LOW_ATTENDANCE = "Tỷ lệ hộ dự {pct:.1f}% (dưới 50%)"
 REASON_NO_MEETING = "Không họp 2 tháng liền"
 REASON_CADRE_ABSENT = "Cán bộ phụ trách vắng 2 tháng liền"
 REASON_SEPARATOR = "; "
+
+# The "tab" of a problem about the spreadsheet as a whole (its locale, say).
+WHOLE_BOOK = "Cả bảng tính"
+FORMULA_ERROR = (
+    "Ô {cell} có giá trị lỗi của công thức «{value}». Hãy sửa công thức hoặc gõ lại giá trị ở ô đó."
+)
+DUPLICATE_TABS = (
+    "Có {count} trang cùng ứng với trang «{tab}»: {titles}. Chương trình đọc và ghi vào "
+    "trang «{used}»; hãy đổi tên hoặc xóa các trang còn lại để khỏi nhầm."
+)
+HIDDEN_TAB = (
+    "Trang «{title}» (trang «{tab}» của chương trình) đang bị ẩn; chương trình vẫn đọc và ghi "
+    "vào trang này. Hãy bỏ ẩn trang (nhấp chuột phải vào tên trang → Hiện trang) để mọi "
+    "người cùng thấy."
+)
+LOCALE_MONTH_FIRST = (
+    "Bảng tính đang đặt vùng «{locale}», nơi ngày được viết tháng trước: Google đã đổi một "
+    "ngày gõ 05/03/2017 thành ngày 3 tháng 5 trước khi chương trình đọc được. Hãy vào Tệp → "
+    "Cài đặt (File → Settings), chọn Vùng «Việt Nam», rồi soát lại các ngày đã gõ."
+)

@@ -812,3 +812,100 @@ def test_missing_tab_problem_and_header_row_use_1_based_rows():
     ds = read_dataset(raw)
     assert ds.layouts["hamlets"].header_row == 3
     assert ds.hamlets["row"].tolist() == [4]
+
+
+# --- check boxes, formula errors, tabs that fold together, locale ----------------------------
+
+
+def test_rows_holding_only_unticked_check_boxes_are_blank_rows():
+    """Sheets stores FALSE in every row of a column given check boxes, data or not."""
+    raw = small_book()
+    header = [*raw["Sinh hoạt"][0], "Đã xem"]
+    data = [[*row, True] for row in raw["Sinh hoạt"][1:]]
+    # 1,500 rows below the data where only the check-box columns hold FALSE (real booleans,
+    # as Sheets and calamine give them) or "FALSE" (as a CSV export of the sheet writes them).
+    boxes = [[None, None, None, None, None, False, None, False] for _ in range(1000)]
+    boxes += [["", "", "", "", "", "FALSE", "", " false "] for _ in range(500)]
+    raw["Sinh hoạt"] = [header, *data, *boxes]
+    ds = read_dataset(raw)
+    assert ds.problems == []
+    assert len(ds.meetings) == len(data)
+
+
+def test_a_row_with_a_ticked_box_only_is_not_blank():
+    raw = small_book()
+    raw["Sinh hoạt"] = [*raw["Sinh hoạt"], [None, None, None, None, None, True, None]]
+    ds = read_dataset(raw)
+    assert {(p.severity, p.tab, p.row) for p in ds.problems} == {(ERROR, "Sinh hoạt", 4)}
+
+
+@pytest.mark.parametrize("error_value", ["#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#ERROR!"])
+def test_a_formula_error_value_is_an_error_naming_the_cell(error_value):
+    raw = small_book()
+    raw["Tổ"][2][3] = error_value  # T2's Số hộ, sheet row 3, column D
+    ds = read_dataset(raw)
+    # The group's row is left out, so what refers to T2 is in error too (as for any bad row).
+    own = [p for p in errors(ds) if p.tab == "Tổ"]
+    assert where(own) == [("Tổ", 3, "Số hộ", error_value)]
+    assert "D3" in own[0].message and error_value in own[0].message
+    assert list(ds.groups["group_id"]) == ["T1"]
+
+
+def test_a_formula_error_in_an_optional_column_still_leaves_the_row_out():
+    raw = small_book()
+    raw["Sinh hoạt"][1][5] = "#NAME?"  # Cán bộ dự of the first entry
+    ds = read_dataset(raw)
+    assert where(errors(ds)) == [("Sinh hoạt", 2, "Cán bộ dự", "#NAME?")]
+    assert 2 not in set(ds.meetings["row"])
+
+
+def test_text_that_merely_starts_with_a_hash_is_not_an_error():
+    raw = small_book()
+    raw["Tổ"][1][1] = "#1 Tổ Mỹ An"
+    assert errors(read_dataset(raw)) == []
+
+
+def test_two_tabs_folding_to_one_name_warn_and_the_contract_spelling_is_read():
+    from tothu_core.sheet.sources.base import RawWorkbook
+
+    raw = small_book()
+    tabs = dict(raw)
+    groups = tabs.pop("Tổ")
+    old = [row[:] for row in groups]
+    old[1][0] = "T9"  # a stale copy under an alias, listed first
+    book_ = RawWorkbook({"Tổ tự quản": old, **tabs, "Tổ": groups})
+    ds = read_dataset(book_)
+    tab_warnings = [p for p in warnings(ds) if "cùng ứng với trang" in p.message]
+    assert [(p.tab, p.row) for p in tab_warnings] == [("Tổ", None)]
+    assert "«Tổ tự quản»" in tab_warnings[0].message and "«Tổ»" in tab_warnings[0].message
+    assert ds.layouts["groups"].title == "Tổ"
+    assert list(ds.groups["group_id"]) == ["T1", "T2"]
+
+
+def test_a_visible_tab_wins_over_a_hidden_one_and_a_hidden_match_is_named():
+    from tothu_core.sheet.sources.base import RawWorkbook
+
+    raw = small_book()
+    entries = raw["Sinh hoạt"]
+    visible = RawWorkbook({**raw, "Sinh hoat": [entries[0]]}, hidden={"Sinh hoạt"})
+    ds = read_dataset(visible)
+    assert ds.layouts["meetings"].title == "Sinh hoat"
+    assert any("«Sinh hoạt» (đang ẩn)" in p.message for p in warnings(ds))
+
+    only_hidden = RawWorkbook(raw, hidden={"Sinh hoạt"})
+    ds = read_dataset(only_hidden)
+    assert ds.layouts["meetings"].title == "Sinh hoạt"
+    hidden = [p for p in warnings(ds) if "đang bị ẩn" in p.message]
+    assert [p.tab for p in hidden] == ["Sinh hoạt"]
+    assert len(ds.meetings) == len(entries) - 1
+
+
+@pytest.mark.parametrize(("locale", "warned"), [("en_US", True), ("vi_VN", False), (None, False)])
+def test_a_month_first_locale_is_warned_with_how_to_change_it(locale, warned):
+    from tothu_core.sheet.sources.base import RawWorkbook
+
+    ds = read_dataset(RawWorkbook(small_book(), locale=locale))
+    found = [p for p in warnings(ds) if p.value == locale and "Settings" in p.message]
+    assert bool(found) is warned
+    if warned:
+        assert "en_US" in found[0].message and "Việt Nam" in found[0].message

@@ -206,3 +206,55 @@ DERIVED_TABLES = tuple(DERIVED_HEADERS)
 MONTH_FORMAT = "%m/%Y"
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M:%S"
+
+# A formula's error value as Google Sheets (Help: "Types of errors" — #N/A, #DIV/0!, #VALUE!,
+# #REF!, #NAME?, #NUM!, #NULL!, #ERROR!) and Excel (openpyxl's ERROR_CODES, plus the dynamic
+# array errors #SPILL!, #CALC!, #FIELD!, #BLOCKED!, #CONNECT!, #BUSY!, #UNKNOWN!, #PYTHON!,
+# #GETTING_DATA) store and export it: the contract makes each such cell an error naming it.
+FORMULA_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#ERROR!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+        "#GETTING_DATA",
+    }
+)
+
+# Unticked check boxes: Google Sheets stores FALSE in every row of a column given check
+# boxes (Help: "Add & use checkboxes"); exported to CSV they read "FALSE". A row holding
+# nothing else is blank (the contract's "How tabs and headers are found").
+UNTICKED = (False, "FALSE")
+
+# Spreadsheet locales whose short date is month first (CLDR short date patterns "M/d/yy"):
+# there Google turns a typed 05/03/2017 into 3 May 2017 before any program reads it.
+MONTH_FIRST_LOCALES = frozenset(
+    {
+        "en_US",
+        "en_AS",
+        "en_GU",
+        "en_MH",
+        "en_MP",
+        "en_PR",
+        "en_UM",
+        "en_VI",
+        "en_PH",
+        "fil_PH",
+        "es_US",
+        "en_BZ",
+        "en_FM",
+        "en_PW",
+    }
+)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils.cell import get_column_letter
 
 from tothu_core import texts
 from tothu_core.clock import office_now
@@ -95,12 +96,32 @@ def _map_header_row(
     return mapping
 
 
-def _find_tab(spec: contract.Tab, raw: RawWorkbook) -> str | None:
-    names = {loose_key(spec.name), *(loose_key(a) for a in spec.aliases)}
-    exact = [t for t in raw if loose_key(t) == loose_key(spec.name)]
-    if exact:
-        return exact[0]
-    return next((t for t in raw if loose_key(t) in names), None)
+def _find_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> str | None:
+    """The tab read (and written) for `spec`, warning when the choice is not obvious.
+
+    Several tabs may fold to the contract's name (`Sinh hoạt` and `Sinh hoat`, a hidden
+    old copy): a visible tab wins over a hidden one, the contract's own name over an
+    alias, then the book's order; the warning names them all and the one used.
+    """
+    canonical = loose_key(spec.name)
+    names = {canonical, *(loose_key(a) for a in spec.aliases)}
+    matches = [t for t in raw if loose_key(t) in names]
+    if not matches:
+        return None
+    hidden = getattr(raw, "hidden", frozenset())
+    order = {title: index for index, title in enumerate(raw)}
+    used = min(matches, key=lambda t: (t in hidden, loose_key(t) != canonical, order[t]))
+    if len(matches) > 1:
+        titles = ", ".join(f"«{t}»" + (" (đang ẩn)" if t in hidden else "") for t in matches)
+        message = texts.DUPLICATE_TABS.format(
+            count=len(matches), tab=spec.name, titles=titles, used=used
+        )
+        problems.add(WARNING, used, None, None, None, message)
+    if used in hidden:
+        problems.add(
+            WARNING, used, None, None, None, texts.HIDDEN_TAB.format(title=used, tab=spec.name)
+        )
+    return used
 
 
 def _empty_frame(spec: contract.Tab) -> pd.DataFrame:
@@ -125,8 +146,25 @@ def _is_blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip()) or cell != cell
 
 
+def _is_unticked(cell) -> bool:
+    """An unticked check box: FALSE as Sheets and calamine give it, or "FALSE" from a CSV."""
+    if isinstance(cell, bool | np.bool_):
+        return not cell
+    return isinstance(cell, str) and cell.strip().upper() == contract.UNTICKED[1]
+
+
+def _is_blank_row(row: list) -> bool:
+    return all(_is_blank(c) or _is_unticked(c) for c in row)
+
+
+def _formula_errors(cells: pd.Series) -> np.ndarray:
+    return cells.map(lambda v: isinstance(v, str) and v in contract.FORMULA_ERRORS).to_numpy(
+        dtype=bool
+    )
+
+
 def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _TabRead:
-    title = _find_tab(spec, raw)
+    title = _find_tab(spec, raw, problems)
     if title is None:
         if not spec.optional:
             found = ", ".join(f"«{t}»" for t in raw) or "không có trang nào"
@@ -173,7 +211,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
 
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
-    keep = [i for i, r in enumerate(body) if not all(_is_blank(c) for c in r)]
+    keep = [i for i, r in enumerate(body) if not _is_blank_row(r)]
     body = [body[i] for i in keep]
     numbers = numbers[keep]
 
@@ -195,6 +233,23 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         header_text = str(header[mapping[col.key]]).strip()
         headers[col.key] = header_text
         cells = column_cells(mapping[col.key])
+        broken = _formula_errors(cells)
+        if broken.any():
+            idx = np.flatnonzero(broken)
+            letter = get_column_letter(mapping[col.key] + 1)
+            problems.add_many(
+                ERROR,
+                title,
+                numbers[idx],
+                header_text,
+                cells.iloc[idx],
+                [
+                    texts.FORMULA_ERROR.format(cell=f"{letter}{numbers[i]}", value=cells.iloc[i])
+                    for i in idx
+                ],
+            )
+            bad_rows |= broken
+            cells = cells.mask(broken, None)
         values, bad = PARSERS[col.kind](cells)
         if bad.any():
             idx = np.flatnonzero(bad.to_numpy())
@@ -209,7 +264,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
             )
             bad_rows |= bad.to_numpy()
         if col.required:
-            missing = (cells.isna() | (cells == "")).to_numpy() & ~bad.to_numpy()
+            missing = (cells.isna() | (cells == "")).to_numpy() & ~bad.to_numpy() & ~broken
             if missing.any():
                 idx = np.flatnonzero(missing)
                 message = texts.MISSING_VALUE.format(column=header_text)
@@ -535,6 +590,16 @@ def read_dataset(
 ) -> Dataset:
     """Validate every tab of `raw` and return the typed Dataset with all problems found."""
     problems = _Problems()
+    locale = getattr(raw, "locale", None)
+    if locale in contract.MONTH_FIRST_LOCALES:
+        problems.add(
+            WARNING,
+            texts.WHOLE_BOOK,
+            None,
+            None,
+            locale,
+            texts.LOCALE_MONTH_FIRST.format(locale=locale),
+        )
     tabs = {key: _read_tab(spec, raw, problems) for key, spec in contract.TABS.items()}
     _validate_hamlets_and_groups(tabs["hamlets"], tabs["groups"], problems)
     _validate_cadres(tabs["cadres"], problems)

@@ -1,9 +1,10 @@
 """The one interface every backend implements.
 
 A backend only moves cells: `read_raw` returns every tab as rows of cell values
-(str, int, float, bool, date/datetime or None, exactly as the backend holds them),
-and `append_rows` adds rows at the bottom of one tab. Finding headers, parsing and
-validating is done once, for every backend, by `tothu_core.reader`.
+(str, int, float, bool, date/datetime or None, exactly as the backend holds them; a
+formula's error value as its text, e.g. `#REF!`), and `append_rows` adds rows at the
+bottom of one tab. Finding headers, parsing and validating is done once, for every
+backend, by `tothu_core.sheet.reader`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,28 @@ from typing import Any
 
 Cell = Any
 RawTab = list[list[Cell]]
-RawWorkbook = dict[str, RawTab]
+
+
+class RawWorkbook(dict):
+    """Every tab (title -> rows, in the book's order) plus what the backend knows of the book.
+
+    A plain dict of tabs is accepted wherever a RawWorkbook is (tests build them so); the
+    extra facts feed the reader's whole-sheet warnings: which tabs are hidden, and the
+    spreadsheet's locale and time zone (Google Sheets reports both; files have none).
+    """
+
+    def __init__(
+        self,
+        tabs=(),
+        *,
+        hidden=(),
+        locale: str | None = None,
+        time_zone: str | None = None,
+    ):
+        super().__init__(tabs)
+        self.hidden = frozenset(hidden)
+        self.locale = locale
+        self.time_zone = time_zone
 
 
 class Source(ABC):
