@@ -447,7 +447,7 @@ GUIDE_INTRO = (
     "dịch vụ, quyền Người chỉnh sửa (Editor).",
     "Điền xong, người quản trị mở trang «Kiểm tra dữ liệu» của ứng dụng (hoặc chạy lệnh "
     "python -m tothu_core check) để xem từng lỗi, có ghi trang, số dòng và cột.",
-    "Quy ước đầy đủ của bảng tính: tệp docs/bang-tinh.md trong thư mục của ứng dụng.",
+    "Quy ước đầy đủ của bảng tính: tệp docs/bang-tinh.md trong mã nguồn của ứng dụng.",
 )
 GUIDE_TABLE_HEADERS = ("Cột", "Bắt buộc", "Ví dụ", "Cách điền", "Tên khác được chấp nhận")
 _GUIDE_WIDTHS = (24, 12, 30, 60, 30)
