@@ -8,6 +8,7 @@ import streamlit as st
 from pages._shared import context, table_with_downloads
 from tothu_core.figures import activity
 from tothu_core.sheet.dataset import ERROR, WARNING
+from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
 from tothu_core.textnorm import fold
 
 KEY_SEVERITY = "data_check_severity"
@@ -27,6 +28,20 @@ def _sheet_link(ctx) -> None:
         )
 
 
+def _template_button() -> None:
+    """The empty office workbook, to start from or to compare the sheet in use against."""
+    st.download_button(
+        "⬇ Tải bảng tính mẫu (.xlsx)",
+        data=template_bytes,
+        on_click="ignore",
+        file_name=TEMPLATE_FILE_NAME,
+        mime=XLSX_MIME,
+        key="data_check_template",
+        help="Bảng tính trống đúng quy ước: đủ các trang, tên cột, danh sách chọn và trang "
+        "«Hướng dẫn». Dùng để bắt đầu, hoặc để so với bảng tính đang dùng.",
+    )
+
+
 def main() -> None:
     ctx = context()
     ds = ctx.ds
@@ -34,6 +49,7 @@ def main() -> None:
     read_at = f" lúc {ds.read_at:%H:%M ngày %d/%m/%Y}" if ds.read_at else ""
     st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {ds.source_label}")
     _sheet_link(ctx)
+    _template_button()
 
     if not ds.problems:
         st.success("Không có lỗi nào: mọi dòng của bảng tính đều đọc được và được tính.", icon="✅")

@@ -19,6 +19,7 @@ from tothu_core.entry.outbox import outbox_path
 from tothu_core.errors import TothuError
 from tothu_core.people import access
 from tothu_core.people.accounts import AccountStore, default_accounts_path
+from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
 
 _MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$"})
 
@@ -44,6 +45,16 @@ st.caption("Chỉ để xem. Mỗi mục ghi rõ cách thay đổi; không mục
 st.subheader("Nguồn dữ liệu")
 spec, origin = source_choice()
 show_rows(settings_view.source_rows(spec, origin, source=ctx.store.source))
+st.download_button(
+    "⬇ Tải bảng tính mẫu (.xlsx)",
+    data=template_bytes,
+    on_click="ignore",
+    file_name=TEMPLATE_FILE_NAME,
+    mime=XLSX_MIME,
+    key="settings_template",
+    help="Bảng tính trống đúng quy ước, có trang «Hướng dẫn»: để văn phòng bắt đầu, "
+    "rồi tải lên Google Drive hoặc chọn làm nguồn dữ liệu.",
+)
 
 st.subheader("Báo cáo và bộ nhớ đệm")
 show_rows(settings_view.settings_rows(ctx.settings, environ=os.environ, secrets=secrets()))

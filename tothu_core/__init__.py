@@ -9,5 +9,6 @@ The core is layered; imports only run downwards (tests/test_layers.py keeps it s
 - `people/`: who is signed in and what they may see;
 - `entry/`: the write path of the monthly form;
 - `outputs/`: tables, export files and the monthly report;
-- the application edge at the top (`cli`, `settings_view`, `__main__`): may use any layer.
+- the application edge at the top (`cli`, `settings_view`, `backup`, `__main__`): may use any
+  layer.
 """

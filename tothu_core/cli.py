@@ -1,4 +1,5 @@
-"""`python -m tothu_core`: write demo data, check a sheet, export tables, write the report."""
+"""`python -m tothu_core`: write demo data or the template, check a sheet, export tables, write
+the report, back up the app's own files."""
 
 from __future__ import annotations
 
@@ -122,6 +123,35 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_template(args) -> int:
+    from tothu_core.sheet.template import write_template
+
+    try:
+        path = write_template(args.path)
+    except TothuError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"Đã ghi bảng tính mẫu: {path}")
+    return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from tothu_core.backup import describe, write_backup
+    from tothu_core.people.accounts import default_accounts_path
+    from tothu_core.settings import load_settings, read_secrets_file
+
+    settings = load_settings(secrets=read_secrets_file())
+    try:
+        result = write_backup(
+            args.path, data_dir=settings.data_dir, accounts_file=default_accounts_path()
+        )
+    except TothuError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("\n".join(describe(result)))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tothu_core",
@@ -161,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", help="tệp .docx ghi ra")
     report.add_argument("--pdf", action="store_true", help="ghi thêm bản PDF (cần LibreOffice)")
     report.set_defaults(run=cmd_report)
+
+    template = sub.add_parser("template", help="ghi bảng tính mẫu (.xlsx) để văn phòng bắt đầu")
+    template.add_argument("path", help="tệp .xlsx, hoặc một thư mục")
+    template.set_defaults(run=cmd_template)
+
+    backup = sub.add_parser(
+        "backup", help="sao lưu hàng chờ, khóa sổ tháng, tài khoản… vào một tệp .zip/.tar.gz"
+    )
+    backup.add_argument("path", help="tệp .zip hoặc .tar.gz, hoặc một thư mục (tự đặt tên)")
+    backup.set_defaults(run=cmd_backup)
 
     from tothu_core.people.accounts import add_account_parser
 

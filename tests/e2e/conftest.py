@@ -272,3 +272,68 @@ def downloads(tmp_path) -> Path:
     folder.mkdir()
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- servers for the guide's screenshots (tests/e2e/test_guide_screenshots.py) -----------------
+
+GUIDE_PASSWORD = "mat-khau-huong-dan"
+
+
+@dataclass
+class GuideApp:
+    """A server on the demo data with local accounts: an administrator and a cadre."""
+
+    app: RunningApp
+    admin: tuple[str, str]  # (username, cadre id)
+    cadre: tuple[str, str]
+
+
+def _start_with_accounts(folder: Path, *, plant_problems: bool = False) -> Iterator[GuideApp]:
+    """start_app on a demo workbook written beforehand, with an accounts file where start_app
+    points TOTHU_ACCOUNTS_FILE, so the app signs people in instead of offering roles."""
+    from tothu_core.people.accounts import AccountStore
+    from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
+    from tothu_core.sheet.load import load_dataset
+    from tothu_core.sheet.sources.workbook import WorkbookSource
+
+    demo = ensure_demo_workbook(folder / "data" / DEMO_FILE_NAME)
+    if plant_problems:
+        _plant_problems(demo)
+    ds = load_dataset(WorkbookSource(demo))
+    admin = ds.cadres.loc[ds.cadres["role"] == "Quản trị", "cadre_id"].iloc[0]
+    cadre = ds.cadres.loc[ds.cadres["role"] == "Cán bộ", "cadre_id"].iloc[0]
+    store = AccountStore(folder / "no-accounts.json")
+    store.set_password("quantri", GUIDE_PASSWORD, cadre_id=admin)
+    store.set_password("canbo", GUIDE_PASSWORD, cadre_id=cadre)
+    for running in start_app(folder):
+        yield GuideApp(running, ("quantri", admin), ("canbo", cadre))
+
+
+def _plant_problems(path: Path) -> None:
+    """Mistakes a clerk makes: a rating not on the list, a date that is no date, an entry for
+    a group not on the list, more households present than the group has."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    groups = book["Tổ"]
+    header = next(r for r in groups.iter_rows(min_row=1, max_row=10) if r[1].value == "Mã tổ")
+    columns = {c.value: c.column for c in header}
+    groups.cell(row=header[0].row + 1, column=columns["Xếp loại"]).value = "Tạm được"
+    meetings = book["Sinh hoạt"]
+    headers = {c.value: c.column for c in meetings[1]}
+    meetings.cell(row=2, column=headers["Ngày họp"]).value = "31/02/2025"
+    meetings.cell(row=3, column=headers["Mã tổ"]).value = "T999"
+    meetings.cell(row=4, column=headers["Số hộ dự"]).value = 999
+    book.save(path)
+
+
+@pytest.fixture
+def guide_app_server(tmp_path_factory) -> Iterator[GuideApp]:
+    yield from _start_with_accounts(tmp_path_factory.mktemp("e2e-guide"))
+
+
+@pytest.fixture
+def guide_problem_server(tmp_path_factory) -> Iterator[GuideApp]:
+    yield from _start_with_accounts(
+        tmp_path_factory.mktemp("e2e-guide-problems"), plant_problems=True
+    )
