@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -313,24 +314,20 @@ def _sheets_counts(server: _FakeSheetsProcess, before: dict[str, int]) -> dict[s
     return {kind: n - before.get(kind, 0) for kind, n in now.items() if n - before.get(kind, 0)}
 
 
-def _submission_row(ds) -> tuple[str, list, int]:
-    """(tab title, one new entry row in the sheet's own column order, key column index)."""
+def _submission_record(ds) -> tuple:
+    """(where the form writes, one new entry as the form's write path builds it)."""
     from tothu_core.sheet import contract
+    from tothu_core.sheet.reader import write_target
 
-    layout = ds.layouts["meetings"]
     entry = ds.meetings.iloc[-1]
-    values = {
+    record = {
         "submission_id": f"BENCH-{time.time_ns()}",
         "month": entry["month"].strftime(contract.MONTH_FORMAT),
         "group_id": entry["group_id"],
         "cadre_id": entry["cadre_id"],
         "submitted_at": dt.datetime.now().replace(microsecond=0),
     }
-    row = [None] * layout.width
-    for key, value in values.items():
-        if key in layout.columns:
-            row[layout.columns[key]] = value
-    return layout.title, row, layout.columns["submission_id"]
+    return write_target(ds, "meetings"), record
 
 
 def work_sheets(args) -> dict:
@@ -364,24 +361,39 @@ def work_sheets(args) -> dict:
         rss_refreshes = peak_rss_mb()
         raw_s, _ = timed(store.source.read_raw)
 
-        tab, row, key_column = _submission_row(ds)
+        target, record = _submission_record(ds)
         before = _sheets_counts(server, {})
-        # A first attempt, as EntryWriter sends a fresh submission: one values:append.
+        # A first attempt on a fresh layout, as EntryWriter sends it: one values:append.
         submit_s, appended = timed(
-            lambda: store.source.append_rows(tab, [row], key_column=key_column, known_new=True)
+            lambda: store.source.append_records(
+                target, [record], key="submission_id", known_new=True
+            )
         )
         submission = {
             "seconds": submit_s,
-            "appended": appended,
+            "appended": appended.added,
             "requests": _sheets_counts(server, before),
-            "via": "GoogleSheetSource.append_rows(key_column=Mã phiếu, known_new=True)",
+            "via": "GoogleSheetSource.append_records(key=Mã phiếu, known_new=True)",
         }
-        submission_plain = None
+        submission_plain = submission_stale = None
         if not args.quick:
-            # A retry from the outbox: the Mã phiếu column is read first, then (nothing) appended.
+            # A retry from the outbox: the header and the Mã phiếu column are read first (one
+            # batchGet), then nothing is appended: the row is already there.
             before = _sheets_counts(server, {})
-            plain_s, _ = timed(lambda: store.source.append_rows(tab, [row], key_column=key_column))
+            plain_s, _ = timed(
+                lambda: store.source.append_records(target, [record], key="submission_id")
+            )
             submission_plain = {"seconds": plain_s, "requests": _sheets_counts(server, before)}
+            # A first attempt on an old layout (a form left open): the header first.
+            stale = dataclasses.replace(target, read_at=None)
+            other = {**record, "submission_id": f"BENCH-{time.time_ns()}"}
+            before = _sheets_counts(server, {})
+            stale_s, _ = timed(
+                lambda: store.source.append_records(
+                    stale, [other], key="submission_id", known_new=True
+                )
+            )
+            submission_stale = {"seconds": stale_s, "requests": _sheets_counts(server, before)}
 
         crowd_store = SnapshotStore(new_source())
         barrier = threading.Barrier(SESSIONS)
@@ -413,6 +425,7 @@ def work_sheets(args) -> dict:
             "read_raw_s": raw_s,
             "submission": submission,
             "submission_without_key_check": submission_plain,
+            "submission_on_an_old_layout": submission_stale,
             "crowd": {
                 "sessions": SESSIONS,
                 "store_reads": crowd_store.reads,
@@ -629,8 +642,22 @@ def _sheets_lines(sheets: dict) -> list[str]:
     )
     if plain:
         lines.append(
-            f"\nA retry of that submission from the outbox (Mã phiếu column read first): "
+            f"\nA retry of that submission from the outbox (the header and the Mã phiếu column "
+            f"read first; the row is there, so nothing appended): "
             f"{_requests(plain['requests'])}, {_s(plain['seconds'])} s."
+        )
+    stale = next(
+        (
+            g["submission_on_an_old_layout"]
+            for g in sheets.values()
+            if g.get("submission_on_an_old_layout")
+        ),
+        None,
+    )
+    if stale:
+        lines.append(
+            f"A first submission on a layout older than 5 minutes (the header read first): "
+            f"{_requests(stale['requests'])}, {_s(stale['seconds'])} s."
         )
     lines += [
         "",

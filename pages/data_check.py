@@ -6,10 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._shared import context, table_with_downloads
+from tothu_core.entry.submit import EntryWriter
 from tothu_core.figures import activity
 from tothu_core.sheet.dataset import ERROR, WARNING
 from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
-from tothu_core.textnorm import fold
+from tothu_core.textnorm import escape_markdown, fold
 
 KEY_SEVERITY = "data_check_severity"
 SHOW_ALL, SHOW_ERRORS, SHOW_WARNINGS = "Tất cả", "Chỉ lỗi", "Chỉ cảnh báo"
@@ -42,6 +43,47 @@ def _template_button() -> None:
     )
 
 
+KEY_MISPLACED_OUTCOME = "data_check_misplaced_outcome"
+
+
+def _misplaced_rows(ctx) -> None:
+    """Submissions Google took but put where the program does not read (above the header,
+    shifted columns): where they landed, and a button to send them again once moved."""
+    writer = EntryWriter.for_settings(ctx.store, ctx.settings)
+    outcome = st.session_state.pop(KEY_MISPLACED_OUTCOME, None)
+    if outcome is not None:
+        (st.success if outcome[0] else st.warning)(outcome[1])
+    kept = writer.misplaced()
+    if not kept:
+        return
+    st.subheader("Báo cáo ghi sai chỗ trong bảng tính")
+    st.warning(
+        f"{len(kept)} lần gửi báo cáo đã vào bảng tính nhưng ở chỗ chương trình không đọc tới, "
+        "nên chưa được tính. Hãy mở bảng tính, chuyển các dòng nêu dưới đây xuống dưới dòng "
+        "tiêu đề, đúng cột (hoặc xóa chúng), rồi bấm «Gửi lại»: chương trình kiểm tra Mã phiếu "
+        "nên không ghi trùng.",
+        icon=":material/report:",
+    )
+    for record in kept:
+        with st.container(border=True):
+            groups = ", ".join(map(escape_markdown, record.groups))
+            st.markdown(
+                f"**Cán bộ {escape_markdown(record.cadre_id)}** · tháng {record.month} · "
+                f"{len(record.rows)} báo cáo (tổ {groups}) · "
+                f"gửi lúc {record.created_at:%H:%M ngày %d/%m/%Y}"
+            )
+            st.caption(escape_markdown(record.last_error))
+            if st.button("Gửi lại", key=f"data_check_resend_{record.submission_id}"):
+                with st.spinner("Đang gửi lại…"):
+                    result = writer.send_misplaced_again(record.submission_id)
+                st.session_state[KEY_MISPLACED_OUTCOME] = (
+                    (True, result.message)
+                    if result is not None and result.sent
+                    else (False, result.message if result else "Báo cáo này đang được gửi.")
+                )
+                st.rerun()
+
+
 def main() -> None:
     ctx = context()
     ds = ctx.ds
@@ -50,6 +92,7 @@ def main() -> None:
     st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {ds.source_label}")
     _sheet_link(ctx)
     _template_button()
+    _misplaced_rows(ctx)
 
     if not ds.problems:
         st.success("Không có lỗi nào: mọi dòng của bảng tính đều đọc được và được tính.", icon="✅")

@@ -6,8 +6,22 @@ bearer token, errors come in the API's JSON shape. What it adds for tests and be
 a request log with counters by kind, planned failures (429, 5xx, a response lost after the
 change was applied, a dropped connection, a slow answer), permanent failures and latency.
 
+It behaves as Google documents and as recorded real answers show; each rule below names its
+source. "Cassette" means a recorded real answer in burnash/gspread `tests/cassettes/`:
+- `values.append` finds a table in its range and appends after its last row, from the
+  table's first column (reference spreadsheets.values.append; guide "Reading & writing cell
+  values → Append values"): see `_append` and `_table_at`.
+- cells are typed and rendered per `valueRenderOption` / `dateTimeRenderOption`
+  (reference ValueRenderOption, DateTimeRenderOption): see `_render`.
+- answers leave out trailing empty cells and rows and the `values` key of an empty range
+  (ValueRange: "empty trailing rows and columns will not be included"): `_value_range`.
+- metadata reports title, locale, timeZone, every tab's grid size, `hidden` only when true
+  and its protected ranges (cassette SpreadsheetTest.test_worksheets_exclude_hidden): `_metadata`.
+- errors carry Google's own bodies: `_google_error` and the messages in `_ERRORS`.
+
 Kinds of request: "token", "metadata", "batchGet", "get", "append", "allowedLocations"
-(google-auth's own side lookup), "unknown".
+(google-auth's own side lookup), "unknown". A new endpoint is one `_ROUTES` line plus one
+handler in `_HANDLERS` (a section of its own below).
 
 Importable without pytest: the benchmark script uses it too.
 """
@@ -41,39 +55,79 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 DEFAULT_EMAIL = "tothu-test@tothu-test.iam.gserviceaccount.com"
 _SERIAL_EPOCH = datetime(1899, 12, 30)
+# Google Sheets: "up to 10 million cells or 18,278 columns" per spreadsheet (Help: "Files you
+# can store in Google Drive"); the error text is gspread#516's with today's limit.
+CELL_LIMIT = 10_000_000
+# A new tab's grid: 1000 rows x 26 columns (cassette test_append_row...: "clearedRange":
+# "Sheet1!A1:Z1000").
+NEW_TAB_ROWS, NEW_TAB_COLUMNS = 1000, 26
+# Locales whose dates are month first (CLDR short date "M/d/yy"): the fake parses typed
+# dates and formats date cells by them, as Sheets does by the spreadsheet's locale.
+_MONTH_FIRST = frozenset({"en", "en_US", "en_PH", "fil", "fil_PH", "es_PR", "es_PA"})
 
 _STATUS_NAMES = {
     400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
-    401: ("UNAUTHENTICATED", "Request had invalid authentication credentials."),
+    401: (
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
+        "cookie or other valid authentication credential.",
+    ),
+    # Cassette ClientTest.test_access_private_spreadsheet (a sheet not shared with the caller);
+    # Google answers a Viewer's write with the same body.
     403: ("PERMISSION_DENIED", "The caller does not have permission"),
+    # Cassette ClientTest.test_access_non_existing_spreadsheet.
     404: ("NOT_FOUND", "Requested entity was not found."),
-    429: ("RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Requests per minute per user'."),
+    429: ("RESOURCE_EXHAUSTED", None),
     500: ("INTERNAL", "Internal error encountered."),
     502: ("UNAVAILABLE", "Bad gateway."),
     503: ("UNAVAILABLE", "The service is currently unavailable."),
     504: ("DEADLINE_EXCEEDED", "The request timed out."),
 }
-
-_ROUTES = (
-    ("token", "POST", re.compile(r"^/token$")),
-    ("batchGet", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)/values:batchGet$")),
-    ("append", "POST", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+):append$")),
-    ("get", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+)$")),
-    ("metadata", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)$")),
-    (
-        "allowedLocations",
-        "GET",
-        re.compile(r"^/v1/projects/-/serviceAccounts/([^/]+)/allowedLocations$"),
+_ERRORS = {
+    # node-google-spreadsheet#20 quotes Google's sentence for a write into a protected range.
+    "protected": (
+        "You are trying to edit a protected cell or object. Please contact the spreadsheet "
+        "owner to remove protection if you need to edit."
     ),
-)
-_CELLS = re.compile(r"^([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?$")
+    # gspread#516 (then with the old 2,000,000 limit).
+    "cells": (
+        "This action would increase the number of cells in the workbook above the limit of "
+        "{limit} cells."
+    ),
+    "range": "Unable to parse range: {range}",
+    "input": "'valueInputOption' is required but not specified",
+}
+# 429 bodies as recorded in Sage-Bionetworks/data_curator#110 (write) and
+# AutomaApp/automa#1877 (read): one user's per-minute quota, with an ErrorInfo detail.
+_QUOTA = {
+    "read": ("Read requests", "ReadRequestsPerMinutePerUser", "read_requests"),
+    "write": ("Write requests", "WriteRequestsPerMinutePerUser", "write_requests"),
+}
+_WRITE_KINDS = frozenset({"append"})
 
 
 @dataclass(frozen=True)
 class Formula:
-    """A cell typed as a formula (USER_ENTERED "=..."): what RAW input must never create."""
+    """A formula cell: its text, and the value Sheets calculated for it (`value`).
+
+    USER_ENTERED "=..." makes one (no calculated value here); RAW input must never."""
 
     text: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A formula's error value (#N/A, #REF!, ...): Sheets renders its code as the value."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A number formatted as a percentage: 0.5 shown as 50% (UNFORMATTED_VALUE gives 0.5)."""
+
+    value: float
 
 
 @dataclass
@@ -112,18 +166,35 @@ class LoggedRequest:
 
 
 @dataclass
+class _Tab:
+    rows: list[list[Any]]
+    sheet_id: int
+    hidden: bool = False
+    grid_rows: int = NEW_TAB_ROWS
+    grid_columns: int = NEW_TAB_COLUMNS
+    #: protected row spans (0-based, end exclusive); (0, None) is the whole tab
+    protected: list[tuple[int, int | None]] = field(default_factory=list)
+
+
+@dataclass
 class _Spreadsheet:
     title: str
-    tabs: dict[str, list[list[Any]]]
-    shared: bool
-    sheet_ids: dict[str, int]
+    tabs: dict[str, _Tab]
+    #: what the service account may do: "writer" (Editor), "reader" (Viewer) or None
+    role: str | None
+    locale: str
+    time_zone: str
+
+    def cells(self) -> int:
+        return sum(t.grid_rows * t.grid_columns for t in self.tabs.values())
 
 
 class FakeSheetsServer:
     """Start with `with FakeSheetsServer() as server:` or `start()` / `stop()`."""
 
-    def __init__(self, *, latency: float = 0.0):
+    def __init__(self, *, latency: float = 0.0, cell_limit: int = CELL_LIMIT):
         self.latency = latency
+        self.cell_limit = cell_limit
         self._lock = threading.RLock()
         self._spreadsheets: dict[str, _Spreadsheet] = {}
         self._public_keys: dict[str, str] = {}
@@ -181,26 +252,71 @@ class FakeSheetsServer:
         *,
         title: str = "Bảng tính thử",
         shared: bool = True,
+        role: str | None = None,
+        hidden: tuple[str, ...] = (),
+        locale: str = "vi_VN",
+        time_zone: str = "Asia/Ho_Chi_Minh",
     ) -> None:
-        """Cells may be str, int, float, bool, date, datetime or None (an empty cell)."""
+        """Cells may be str, int, float, bool, date, datetime, None (an empty cell), or a
+        Formula, CellError or Percent. `role` "reader" shares the sheet as Viewer; `shared`
+        False shares it not at all."""
         with self._lock:
+            book_tabs = {}
+            for index, (name, rows) in enumerate(tabs.items()):
+                width = max((len(r) for r in rows), default=0)
+                book_tabs[name] = _Tab(
+                    rows=[list(row) for row in rows],
+                    sheet_id=1000 + index,
+                    hidden=name in hidden,
+                    grid_rows=max(NEW_TAB_ROWS, len(rows)),
+                    grid_columns=max(NEW_TAB_COLUMNS, width),
+                )
             self._spreadsheets[key] = _Spreadsheet(
                 title=title,
-                tabs={name: [list(row) for row in rows] for name, rows in tabs.items()},
-                shared=shared,
-                sheet_ids={name: 1000 + i for i, name in enumerate(tabs)},
+                tabs=book_tabs,
+                role=(role or "writer") if shared else None,
+                locale=locale,
+                time_zone=time_zone,
             )
 
     def values(self, key: str, tab: str) -> list[list[Any]]:
         """A copy of the stored cells of one tab, exactly as stored (no rendering)."""
         with self._lock:
-            return [list(row) for row in self._spreadsheets[key].tabs[tab]]
+            return [list(row) for row in self._spreadsheets[key].tabs[tab].rows]
 
     def rename_tab(self, key: str, old: str, new: str) -> None:
         with self._lock:
             book = self._spreadsheets[key]
-            book.tabs = {(new if name == old else name): rows for name, rows in book.tabs.items()}
-            book.sheet_ids[new] = book.sheet_ids.pop(old)
+            book.tabs = {(new if name == old else name): t for name, t in book.tabs.items()}
+
+    def insert_column(self, key: str, tab: str, index: int, cells: dict[int, Any] = ()) -> None:
+        """What Insert → Column does: every row shifts right from `index` (0-based);
+        `cells` (0-based row -> value) fills the new column, e.g. its header."""
+        with self._lock:
+            sheet = self._spreadsheets[key].tabs[tab]
+            for number, row in enumerate(sheet.rows):
+                if len(row) > index:
+                    row.insert(index, None)
+                if number in dict(cells):
+                    row.extend([None] * (index + 1 - len(row)))
+                    row[index] = dict(cells)[number]
+            sheet.grid_columns += 1
+
+    def insert_rows(self, key: str, tab: str, index: int, rows: list[list[Any]]) -> None:
+        """What Insert → Row does: `rows` go in at `index` (0-based), the rest shifts down."""
+        with self._lock:
+            sheet = self._spreadsheets[key].tabs[tab]
+            sheet.rows[index:index] = [list(row) for row in rows]
+            sheet.grid_rows += len(rows)
+
+    def protect(self, key: str, tab: str, rows: tuple[int, int | None] = (0, None)) -> None:
+        """A protected range the service account may not edit (0-based rows, end exclusive)."""
+        with self._lock:
+            self._spreadsheets[key].tabs[tab].protected.append(rows)
+
+    def share(self, key: str, role: str | None) -> None:
+        with self._lock:
+            self._spreadsheets[key].role = role
 
     # -- faults and log ----------------------------------------------------------------------
 
@@ -303,19 +419,13 @@ class FakeSheetsServer:
         with self._lock:
             if self._bearer_email(headers) is None:
                 return _google_error(401)
-            book = self._spreadsheets.get(unquote(groups[0]))
+            key = unquote(groups[0])
+            book = self._spreadsheets.get(key)
             if book is None:
                 return _google_error(404)
-            if not book.shared:
+            if book.role is None or (kind in _WRITE_KINDS and book.role != "writer"):
                 return _google_error(403)
-            key = unquote(groups[0])
-            if kind == "metadata":
-                return 200, _metadata(key, book)
-            if kind == "batchGet":
-                return _batch_get(key, book, entry)
-            if kind == "get":
-                return _values_get(book, unquote(groups[1]), entry)
-            return _append(key, book, unquote(groups[1]), entry)
+            return _HANDLERS[kind](self, key, book, groups[1:], entry)
 
     def _token(self, form: Any) -> tuple[int, dict]:
         if not isinstance(form, dict) or form.get("grant_type") != JWT_BEARER:
@@ -428,7 +538,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry.status = None
             self.close_connection = True
             return
-        status, payload = _google_error(fault.status)
+        status, payload = _google_error(fault.status, kind=entry.kind)
         extra = {}
         if fault.retry_after is not None:
             extra["Retry-After"] = f"{fault.retry_after:g}"
@@ -446,7 +556,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-# -- the API's behaviour ----------------------------------------------------------------------
+# -- routing -------------------------------------------------------------------------------------
+
+_ROUTES = (
+    ("token", "POST", re.compile(r"^/token$")),
+    ("batchGet", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)/values:batchGet$")),
+    ("append", "POST", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+):append$")),
+    ("get", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+)$")),
+    ("metadata", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)$")),
+    (
+        "allowedLocations",
+        "GET",
+        re.compile(r"^/v1/projects/-/serviceAccounts/([^/]+)/allowedLocations$"),
+    ),
+)
+_CELLS = re.compile(r"^([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?$")
 
 
 def _route(method: str, path: str) -> tuple[str, tuple[str, ...]]:
@@ -468,96 +592,357 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
         return raw
 
 
-def _google_error(status: int, message: str | None = None) -> tuple[int, dict]:
+def _google_error(status: int, message: str | None = None, *, kind: str = "") -> tuple[int, dict]:
     name, default = _STATUS_NAMES.get(status, ("UNKNOWN", "Unknown error."))
-    return status, {"error": {"code": status, "message": message or default, "status": name}}
-
-
-def _metadata(key: str, book: _Spreadsheet) -> dict:
-    sheets = []
-    for index, (title, rows) in enumerate(book.tabs.items()):
-        width = max((len(r) for r in rows), default=0)
-        sheets.append(
-            {
-                "properties": {
-                    "sheetId": book.sheet_ids[title],
-                    "title": title,
-                    "index": index,
-                    "sheetType": "GRID",
-                    "gridProperties": {
-                        "rowCount": max(1000, len(rows)),
-                        "columnCount": max(26, width),
-                    },
-                }
-            }
+    error: dict[str, Any] = {"code": status, "message": message or default, "status": name}
+    if status == 429:
+        metric, limit, quota = _QUOTA["write" if kind in _WRITE_KINDS else "read"]
+        error["message"] = (
+            f"Quota exceeded for quota metric '{metric}' and limit '{metric} per minute per "
+            "user' of service 'sheets.googleapis.com' for consumer 'project_number:100000000001'."
         )
-    return {
+        error["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "consumer": "projects/100000000001",
+                    "quota_limit": limit,
+                    "quota_metric": f"sheets.googleapis.com/{quota}",
+                    "service": "sheets.googleapis.com",
+                },
+            }
+        ]
+    return status, {"error": error}
+
+
+# -- the Sheets API: metadata, reading -----------------------------------------------------------
+
+
+def _metadata(fake, key: str, book: _Spreadsheet, groups, entry) -> tuple[int, dict]:
+    """spreadsheets.get without grid data. `hidden` appears only on hidden tabs and
+    `protectedRanges` only on tabs that have some (cassette test_worksheets_exclude_hidden)."""
+    sheets = []
+    for index, (title, tab) in enumerate(book.tabs.items()):
+        properties: dict[str, Any] = {
+            "sheetId": tab.sheet_id,
+            "title": title,
+            "index": index,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": tab.grid_rows, "columnCount": tab.grid_columns},
+        }
+        if tab.hidden:
+            properties["hidden"] = True
+        sheet: dict[str, Any] = {"properties": properties}
+        if tab.protected:
+            sheet["protectedRanges"] = [
+                {
+                    "protectedRangeId": tab.sheet_id * 10 + number,
+                    "range": {"sheetId": tab.sheet_id, "startRowIndex": start}
+                    | ({} if end is None else {"endRowIndex": end}),
+                    "requestingUserCanEdit": False,
+                    "editors": {},
+                }
+                for number, (start, end) in enumerate(tab.protected)
+            ]
+        sheets.append(sheet)
+    return 200, {
         "spreadsheetId": key,
-        "properties": {"title": book.title, "locale": "vi_VN", "timeZone": "Asia/Ho_Chi_Minh"},
+        "properties": {
+            "title": book.title,
+            "locale": book.locale,
+            "autoRecalc": "ON_CHANGE",
+            "timeZone": book.time_zone,
+        },
         "sheets": sheets,
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{key}/edit",
     }
 
 
-def _batch_get(key: str, book: _Spreadsheet, entry: LoggedRequest) -> tuple[int, dict]:
+def _batch_get(fake, key: str, book: _Spreadsheet, groups, entry) -> tuple[int, dict]:
     value_ranges = []
     for a1 in entry.params.get("ranges", []):
         found = _resolve(book, a1)
         if found is None:
-            return _google_error(400, f"Unable to parse range: {a1}")
+            return _google_error(400, _ERRORS["range"].format(range=a1))
         value_ranges.append(_value_range(book, *found, entry))
     return 200, {"spreadsheetId": key, "valueRanges": value_ranges}
 
 
-def _values_get(book: _Spreadsheet, a1: str, entry: LoggedRequest) -> tuple[int, dict]:
+def _values_get(fake, key: str, book: _Spreadsheet, groups, entry) -> tuple[int, dict]:
+    a1 = unquote(groups[0])
     found = _resolve(book, a1)
     if found is None:
-        return _google_error(400, f"Unable to parse range: {a1}")
+        return _google_error(400, _ERRORS["range"].format(range=a1))
     return 200, _value_range(book, *found, entry)
 
 
-def _append(key: str, book: _Spreadsheet, a1: str, entry: LoggedRequest) -> tuple[int, dict]:
+def _value_range(book: _Spreadsheet, title: str, box: tuple, entry: LoggedRequest) -> dict:
+    """One ValueRange. A whole tab answers with the range its data covers ("Sheet1!A1:D2",
+    cassette test_get_all_values_date_time_render_options); any other range with the range
+    asked, cut to the grid ("Sheet1!A2:Z2" for A2:2, cassette test_append_row...)."""
+    tab = book.tabs[title]
+    rows = tab.rows
+    first_row, first_col, last_row, last_col = box
+    stop_row = len(rows) if last_row < 0 else min(len(rows), last_row + 1)
+    value_option = entry.param("valueRenderOption") or "FORMATTED_VALUE"
+    date_option = entry.param("dateTimeRenderOption") or "SERIAL_NUMBER"
+    out = []
+    for row in rows[first_row:stop_row]:
+        stop_col = len(row) if last_col < 0 else min(len(row), last_col + 1)
+        out.append(
+            [_render(v, value_option, date_option, book.locale) for v in row[first_col:stop_col]]
+        )
+    for row in out:
+        while row and row[-1] == "":
+            row.pop()
+    while out and not out[-1]:
+        out.pop()
+    dimension = entry.param("majorDimension") or "ROWS"
+    if dimension == "COLUMNS":
+        width = max((len(r) for r in out), default=0)
+        out = [[r[c] if c < len(r) else "" for r in out] for c in range(width)]
+        for column in out:
+            while column and column[-1] == "":
+                column.pop()
+    if box == (0, 0, -1, -1) and out:
+        across, down = max(len(r) for r in out), len(out)
+        if dimension == "COLUMNS":
+            across, down = down, across
+        shown = f"A1:{_letters(across)}{down}"
+    else:
+        end_row = tab.grid_rows if last_row < 0 else min(last_row + 1, tab.grid_rows)
+        end_col = tab.grid_columns if last_col < 0 else min(last_col + 1, tab.grid_columns)
+        shown = f"{_letters(first_col + 1)}{first_row + 1}:{_letters(end_col)}{end_row}"
+    answer = {"range": f"{_a1_title(title)}!{shown}", "majorDimension": dimension}
+    if out:
+        answer["values"] = out
+    return answer
+
+
+def _render(value: Any, value_option: str, date_option: str, locale: str) -> Any:
+    """A stored cell as the API returns it (reference ValueRenderOption, DateTimeRenderOption).
+
+    FORMATTED_VALUE: as shown in the sheet, by the spreadsheet's locale (TRUE/FALSE, 50%,
+    dates day or month first). UNFORMATTED_VALUE: the number, boolean or text itself; dates
+    as serial numbers counting days from 1899-12-30 (SERIAL_NUMBER) or as shown
+    (FORMATTED_STRING). FORMULA: the formula's text. Error values render as their code.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Formula):
+        if value_option == "FORMULA":
+            return value.text
+        return _render(value.value, value_option, date_option, locale)
+    if isinstance(value, CellError):
+        return value.code
+    if isinstance(value, Percent):
+        if value_option == "FORMATTED_VALUE":
+            return f"{value.value * 100:g}%"
+        return value.value
+    if isinstance(value, (date, datetime)):
+        if value_option == "FORMATTED_VALUE" or date_option == "FORMATTED_STRING":
+            return _date_text(value, locale)
+        moment = (
+            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        )
+        serial = (moment - _SERIAL_EPOCH).total_seconds() / 86400
+        return int(serial) if serial.is_integer() else serial
+    if value_option == "FORMATTED_VALUE":
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return value
+
+
+def _date_text(value: date, locale: str) -> str:
+    if locale in _MONTH_FIRST:
+        text = f"{value.month}/{value.day}/{value.year}"
+    else:
+        text = value.strftime("%d/%m/%Y")
+    if isinstance(value, datetime):
+        text += value.strftime(" %H:%M:%S")
+    return text
+
+
+# -- the Sheets API: appending -------------------------------------------------------------------
+
+
+def _append(fake, key: str, book: _Spreadsheet, groups, entry) -> tuple[int, dict]:
+    """spreadsheets.values.append (reference and guide "Append values").
+
+    The range is searched for a table: from one cell, the table around that cell
+    (`_table_at`); from a wider range or a whole tab, the LAST table inside it, which may
+    start in another column (guide: "B2:D4 ... the last table in the range is the B4:D6
+    table"; cassette test_append_row_with_empty_value: range 'Sheet1' after a row
+    [x, "", y] gives "tableRange": "Sheet1!C1", "updatedRange": "Sheet1!C2:E2"). Values go
+    in the row after the table, from its first column; with no table, at the range's first
+    cell ("E4 would start writing at E4, because it's not in any table"). `tableRange` is
+    there only when a table was found (reference: "Empty if no table was found"; cassette
+    first append on an empty tab). INSERT_ROWS inserts rows for the data, shifting what is
+    below; OVERWRITE (the default) writes over it.
+    """
+    a1 = unquote(groups[0])
     found = _resolve(book, a1)
     if found is None:
-        return _google_error(400, f"Unable to parse range: {a1}")
+        return _google_error(400, _ERRORS["range"].format(range=a1))
     option = entry.param("valueInputOption")
     if option not in ("RAW", "USER_ENTERED"):
-        return _google_error(400, "'valueInputOption' is required but not specified")
+        return _google_error(400, _ERRORS["input"])
+    title, (r1, c1, r2, c2) = found
+    tab = book.tabs[title]
     body = entry.body if isinstance(entry.body, dict) else {}
-    new_rows = [[_entered(v, option) for v in row] for row in body.get("values", [])]
-    title = found[0]
-    rows = book.tabs[title]
-    while rows and all(_blank(v) for v in rows[-1]):
-        rows.pop()
-    start = len(rows) + 1
-    rows.extend(new_rows)
+    new_rows = [[_entered(v, option, book.locale) for v in row] for row in body.get("values", [])]
+    one_cell = r1 == r2 >= 0 and c1 == c2 >= 0
+    table = _table_at(tab.rows, r1, c1) if one_cell else _last_table(tab.rows, found[1])
+    start_row, start_col = (table[2] + 1, table[1]) if table else (max(r1, 0), max(c1, 0))
+    count = len(new_rows)
     width = max((len(r) for r in new_rows), default=0)
-    quoted = _quote(title)
-    updated = f"{quoted}!A{start}:{_letters(max(width, 1))}{start + len(new_rows) - 1}"
-    return 200, {
+    insert = entry.param("insertDataOption") == "INSERT_ROWS"
+    if any(
+        start < start_row + count and (end is None or start_row < end)
+        for start, end in tab.protected
+    ):
+        return _google_error(400, _ERRORS["protected"])
+    grow_rows = count if insert else max(0, start_row + count - tab.grid_rows)
+    grow_cols = max(0, start_col + width - tab.grid_columns)
+    added = grow_rows * (tab.grid_columns + grow_cols) + grow_cols * tab.grid_rows
+    if book.cells() + added > fake.cell_limit:
+        return _google_error(400, _ERRORS["cells"].format(limit=fake.cell_limit))
+    tab.grid_rows += grow_rows
+    tab.grid_columns += grow_cols
+    rows = tab.rows
+    if len(rows) < start_row:
+        rows.extend([] for _ in range(start_row - len(rows)))
+    if insert:
+        rows[start_row:start_row] = [[] for _ in range(count)]
+    elif len(rows) < start_row + count:
+        rows.extend([] for _ in range(start_row + count - len(rows)))
+    for offset, values in enumerate(new_rows):
+        row = rows[start_row + offset]
+        for column, value in enumerate(values, start=start_col):
+            if value is _SKIP:
+                continue
+            row.extend([None] * (column + 1 - len(row)))
+            row[column] = value
+    quoted = _a1_title(title)
+    last_col = _letters(start_col + max(width, 1))
+    answer: dict[str, Any] = {"spreadsheetId": key}
+    if table:
+        top, left, bottom, right = table
+        answer["tableRange"] = f"{quoted}!{_box_a1(top, left, bottom, right)}"
+    answer["updates"] = {
         "spreadsheetId": key,
-        "tableRange": f"{quoted}!A1:{_letters(max(width, 1))}{max(start - 1, 1)}",
-        "updates": {
-            "spreadsheetId": key,
-            "updatedRange": updated,
-            "updatedRows": len(new_rows),
-            "updatedColumns": width,
-            "updatedCells": sum(len(r) for r in new_rows),
-        },
+        "updatedRange": (
+            f"{quoted}!{_letters(start_col + 1)}{start_row + 1}:{last_col}{start_row + count}"
+        ),
+        "updatedRows": count,
+        "updatedColumns": width,
+        "updatedCells": sum(len(r) for r in new_rows),
     }
+    return 200, answer
 
 
-def _entered(value: Any, option: str) -> Any:
-    """USER_ENTERED parses text the way the Sheets UI does; RAW keeps it as typed."""
+def _filled(rows: list[list[Any]], r: int, c: int) -> bool:
+    """A cell the table search counts: any value, FALSE of an unticked check box included."""
+    if r < 0 or c < 0 or r >= len(rows) or c >= len(rows[r]):
+        return False
+    value = rows[r][c]
+    return value is not None and value != ""
+
+
+def _table_at(rows: list[list[Any]], r: int, c: int) -> tuple[int, int, int, int] | None:
+    """The table around one cell (top, left, bottom, right; 0-based): grown up from it,
+    then sideways along those rows, then down while any of its columns has a value
+    (issue 10's reading of the guide; cassette test_append_row_with_empty_value_and_table_range:
+    anchor A1 on a row [x, "", y] gives "tableRange": "Sheet1!A1", "updatedRange":
+    "Sheet1!A2:C2"). None when the cell itself is empty."""
+    if not _filled(rows, r, c):
+        return None
+    top = r
+    while _filled(rows, top - 1, c):
+        top -= 1
+    span = range(top, r + 1)
+    left = right = c
+    while any(_filled(rows, i, left - 1) for i in span):
+        left -= 1
+    while any(_filled(rows, i, right + 1) for i in span):
+        right += 1
+    bottom = r
+    while any(_filled(rows, bottom + 1, j) for j in range(left, right + 1)):
+        bottom += 1
+    return top, left, bottom, right
+
+
+def _last_table(rows: list[list[Any]], box: tuple) -> tuple[int, int, int, int] | None:
+    """The last table touching `box`: blocks of filled cells joined side by side or one
+    above the other, the one ending lowest (then furthest right) wins."""
+    r1, c1, r2, c2 = box
+    r2 = len(rows) - 1 if r2 < 0 else r2
+    c2 = max((len(r) for r in rows), default=0) - 1 if c2 < 0 else c2
+    seen: set[tuple[int, int]] = set()
+    best = None
+    for r in range(max(r1, 0), min(r2, len(rows) - 1) + 1):
+        for c in range(max(c1, 0), min(c2, len(rows[r]) - 1) + 1):
+            if (r, c) in seen or not _filled(rows, r, c):
+                continue
+            top, left, bottom, right = r, c, r, c
+            stack = [(r, c)]
+            seen.add((r, c))
+            while stack:
+                i, j = stack.pop()
+                top, left = min(top, i), min(left, j)
+                bottom, right = max(bottom, i), max(right, j)
+                for ni, nj in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+                    if (ni, nj) not in seen and _filled(rows, ni, nj):
+                        seen.add((ni, nj))
+                        stack.append((ni, nj))
+            table = (top, left, bottom, right)
+            if best is None or (bottom, right) > (best[2], best[3]):
+                best = table
+    return best
+
+
+_SKIP = object()
+
+
+def _entered(value: Any, option: str, locale: str) -> Any:
+    """A value as Sheets stores it. JSON null leaves the cell as it is (ValueRange: "Null
+    values will be skipped"); RAW keeps text as typed; USER_ENTERED parses it as the UI
+    does: a formula, TRUE/FALSE, a number, a percentage, a date by the locale, and a
+    leading apostrophe keeps the rest as text."""
+    if value is None:
+        return _SKIP
     if option == "RAW" or not isinstance(value, str):
         return value
+    if value.startswith("'"):
+        return value[1:]
     if value.startswith("="):
         return Formula(value)
+    if value.upper() in ("TRUE", "FALSE"):
+        return value.upper() == "TRUE"
+    typed_date = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value.strip())
+    if typed_date:
+        first, second, year = (int(g) for g in typed_date.groups())
+        month, day = (first, second) if locale in _MONTH_FIRST else (second, first)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return value
+    text = value.strip()
     try:
-        number = float(value)
+        if text.endswith("%"):
+            return Percent(float(text[:-1]) / 100)
+        number = float(text)
     except ValueError:
         return value
     return int(number) if number.is_integer() else number
+
+
+# -- the Sheets API: ranges ----------------------------------------------------------------------
 
 
 def _resolve(book: _Spreadsheet, a1: str) -> tuple[str, tuple[int, int, int, int]] | None:
@@ -596,65 +981,20 @@ def _resolve(book: _Spreadsheet, a1: str) -> tuple[str, tuple[int, int, int, int
     return name, (first_row, first_col, last_row, last_col)
 
 
-def _value_range(book: _Spreadsheet, title: str, box: tuple, entry: LoggedRequest) -> dict:
-    first_row, first_col, last_row, last_col = box
-    rows = book.tabs[title]
-    stop_row = len(rows) if last_row < 0 else min(len(rows), last_row + 1)
-    value_option = entry.param("valueRenderOption") or "FORMATTED_VALUE"
-    date_option = entry.param("dateTimeRenderOption") or "SERIAL_NUMBER"
-    out = []
-    for row in rows[first_row:stop_row]:
-        stop_col = len(row) if last_col < 0 else min(len(row), last_col + 1)
-        out.append([_render(v, value_option, date_option) for v in row[first_col:stop_col]])
-    for row in out:
-        while row and row[-1] == "":
-            row.pop()
-    while out and not out[-1]:
-        out.pop()
-    dimension = entry.param("majorDimension") or "ROWS"
-    if dimension == "COLUMNS":
-        width = max((len(r) for r in out), default=0)
-        out = [[r[c] if c < len(r) else "" for r in out] for c in range(width)]
-        for column in out:
-            while column and column[-1] == "":
-                column.pop()
-    shown = _quote(title)
-    answer = {"range": f"{shown}!A1:{_letters(max(len(out[0]) if out else 1, 1))}{len(rows) or 1}"}
-    answer["majorDimension"] = dimension
-    if out:
-        answer["values"] = out
-    return answer
-
-
-def _render(value: Any, value_option: str, date_option: str) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, Formula):
-        return value.text if value_option == "FORMULA" else ""
-    if isinstance(value, (date, datetime)):
-        if value_option == "FORMATTED_VALUE" or date_option == "FORMATTED_STRING":
-            shown = "%d/%m/%Y %H:%M:%S" if isinstance(value, datetime) else "%d/%m/%Y"
-            return value.strftime(shown)
-        moment = (
-            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-        )
-        serial = (moment - _SERIAL_EPOCH).total_seconds() / 86400
-        return int(serial) if serial.is_integer() else serial
-    if value_option == "FORMATTED_VALUE":
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-    return value
-
-
-def _blank(value: Any) -> bool:
-    return value is None or value == ""
-
-
-def _quote(title: str) -> str:
+def _a1_title(title: str) -> str:
+    """A tab title as Google writes it in a range: bare when it is a plain word ("Sheet1!A1",
+    cassettes), quoted otherwise ("'🌵 test_values_batch_get 1'!A1:A10", cassette
+    SpreadsheetTest.test_values_batch_get)."""
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", title)
+    if plain and not re.fullmatch(r"[A-Za-z]{1,3}\d+", title):
+        return title
     return "'{}'".format(title.replace("'", "''"))
+
+
+def _box_a1(top: int, left: int, bottom: int, right: int) -> str:
+    first = f"{_letters(left + 1)}{top + 1}"
+    last = f"{_letters(right + 1)}{bottom + 1}"
+    return first if first == last else f"{first}:{last}"
 
 
 def _column_index(letters: str) -> int:
@@ -670,6 +1010,16 @@ def _letters(count: int) -> str:
         count, rest = divmod(count - 1, 26)
         out = chr(ord("A") + rest) + out
     return out
+
+
+# -- what answers each kind of request -----------------------------------------------------------
+
+_HANDLERS = {
+    "metadata": _metadata,
+    "batchGet": _batch_get,
+    "get": _values_get,
+    "append": _append,
+}
 
 
 @functools.cache

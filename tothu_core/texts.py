@@ -72,3 +72,22 @@ LOCALE_MONTH_FIRST = (
     "ngày gõ 05/03/2017 thành ngày 3 tháng 5 trước khi chương trình đọc được. Hãy vào Tệp → "
     "Cài đặt (File → Settings), chọn Vùng «Việt Nam», rồi soát lại các ngày đã gõ."
 )
+
+# Writing the monthly entries (every backend).
+WRITE_NO_HEADER = (
+    "Chưa ghi được vào trang «{title}»: không tìm thấy dòng tiêu đề có đủ các cột {missing}. "
+    "Có thể dòng tiêu đề vừa bị sửa; hãy khôi phục tiêu đề rồi gửi lại. Các báo cáo vẫn được "
+    "giữ lại."
+)
+WRITE_COLUMN_GONE = (
+    "Chưa ghi được vào trang «{title}»: trang không còn cột {headers} để ghi nội dung đã nhập. "
+    "Hãy thêm lại tiêu đề cột đó vào dòng tiêu đề rồi gửi lại. Các báo cáo vẫn được giữ lại."
+)
+ROWS_MISPLACED = (
+    "Google Sheets đã nhận {count} dòng nhưng ghi vào {rows} của trang «{title}» ({why}), "
+    "nơi chương trình không đọc tới. Hãy chuyển các dòng đó xuống dưới dòng tiêu đề (dòng "
+    "{header_row}) đúng cột, hoặc xóa chúng, rồi bấm «Gửi lại» ở trang «Kiểm tra dữ liệu»."
+)
+MISPLACED_ABOVE = "phía trên dòng tiêu đề"
+MISPLACED_COLUMN = "lệch cột: bắt đầu ở cột {got} thay vì cột {want}"
+MISPLACED_COUNT = "Google báo ghi {got} dòng thay vì {want} dòng"

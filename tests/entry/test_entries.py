@@ -25,7 +25,8 @@ from tothu_core.entry.entries import (
 from tothu_core.entry.month_lock import MonthLocks
 from tothu_core.errors import EntryRejected
 from tothu_core.people.access import Viewer
-from tothu_core.sheet.reader import read_dataset
+from tothu_core.sheet.contract import MEETINGS
+from tothu_core.sheet.reader import read_dataset, records_as_rows
 
 MONTH = pd.Period("2026-11", freq="M")
 NOW = datetime(2026, 11, 20, 9, 30)
@@ -237,15 +238,20 @@ def test_rows_land_under_their_own_headers_with_time_and_ma_phieu():
         Entry("T2", met=False, households_present=5, cadre_attended=True, situation="  Ngập  "),
     )
     plan = build_rows(ds, sub)
-    assert plan.tab == "Sinh hoạt"
-    assert plan.key_column == 11
-    assert plan.rows == [
-        [None, "11/2026", "T1", "CB01", date(2026, 11, 12), 7, "Có",
-         "Trữ nước ngọt; Bầu cử đại biểu", "Bà con đồng tình", '=HYPERLINK("x")',
-         datetime(2026, 11, 20, 9, 31, 5), "S1-T1"],
-        [None, "11/2026", "T2", "CB01", None, None, None, None, "Ngập", None,
-         datetime(2026, 11, 20, 9, 31, 5), "S1-T2"],
+    assert (plan.tab, plan.key, plan.target.header_row) == ("Sinh hoạt", "submission_id", 3)
+    assert plan.target.columns["submission_id"] == 11
+    at = datetime(2026, 11, 20, 9, 31, 5)
+    assert plan.records == [
+        {"month": "11/2026", "group_id": "T1", "cadre_id": "CB01",
+         "meeting_date": date(2026, 11, 12), "households_present": 7, "cadre_attended": "Có",
+         "topics": "Trữ nước ngọt; Bầu cử đại biểu", "situation": "Bà con đồng tình",
+         "proposals": '=HYPERLINK("x")', "submitted_at": at, "submission_id": "S1-T1"},
+        {"month": "11/2026", "group_id": "T2", "cadre_id": "CB01", "situation": "Ngập",
+         "submitted_at": at, "submission_id": "S1-T2"},
     ]  # fmt: skip
+    rows = records_as_rows(MEETINGS, plan.tab, plan.records, plan.target.columns)
+    assert rows[1] == [None, "11/2026", "T2", "CB01", None, None, None, None, "Ngập", None,
+                       at, "S1-T2"]  # fmt: skip
 
 
 def test_rows_follow_a_sheet_whose_columns_are_in_another_order():
@@ -253,8 +259,8 @@ def test_rows_follow_a_sheet_whose_columns_are_in_another_order():
                "Thời điểm nhập"]  # fmt: skip
     ds = dataset(entry_book(meeting_headers=headers, meetings=[]))
     plan = build_rows(ds, submission(met("T1", topics=(), situation="")))
-    assert plan.key_column == 0
-    assert plan.rows == [
+    assert plan.target.columns["submission_id"] == 0
+    assert records_as_rows(MEETINGS, plan.tab, plan.records, plan.target.columns) == [
         ["S1-T1", "CB01", "T1", "11/2026", date(2026, 11, 12), 7, "Có",
          datetime(2026, 11, 20, 9, 31, 5)]
     ]  # fmt: skip
@@ -264,7 +270,9 @@ def test_written_rows_read_back_as_the_same_entries():
     ds = dataset()
     sub = submission(met("T1", topics=("A; B", "B")), Entry("T2", met=False, proposals="Xin đèn"))
     raw = entry_book()
-    raw["Sinh hoạt"] = raw["Sinh hoạt"] + build_rows(ds, sub).rows
+    plan = build_rows(ds, sub)
+    rows = records_as_rows(MEETINGS, plan.tab, plan.records, plan.target.columns)
+    raw["Sinh hoạt"] = raw["Sinh hoạt"] + rows
     again = form_groups(dataset(raw), "CB01", MONTH)
     assert {g.group_id: g.latest for g in again} == {
         "T1": met("T1", topics=("A", "B")).normalized(),

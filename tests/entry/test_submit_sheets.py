@@ -134,6 +134,10 @@ def test_forty_cadres_at_once_through_quota_and_server_errors(
     assert set(found) == expected
     assert set(found.values()) == {1}
     assert len(sheet.values(KEY, "Sinh hoạt")) == 3 + 2 * CADRES
+    # Read back through the reader: every entry under the header, below the title rows.
+    read_back = writer.store.get().snapshot.dataset
+    assert set(read_back.meetings["submission_id"]) == expected
+    assert (read_back.meetings["row"] > 3).all() and not read_back.errors
     appends = sheet.requests("append")
     assert {a.param("valueInputOption") for a in appends} == {"RAW"}
     assert {a.param("insertDataOption") for a in appends} == {"INSERT_ROWS"}

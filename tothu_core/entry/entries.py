@@ -25,6 +25,8 @@ from tothu_core.people.access import Viewer
 from tothu_core.sheet import contract
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.reader import write_target
+from tothu_core.sheet.sources.base import WriteTarget
 from tothu_core.textnorm import clean_cell_text
 
 # Key of `EntryRejected.problems` for what concerns the whole submission, not one group.
@@ -111,11 +113,16 @@ class Submission:
 
 @dataclass(frozen=True)
 class RowsPlan:
-    """The rows to append, where, and which column holds the Mã phiếu they are deduped on."""
+    """The records to append (contract key -> value), where, and the key they are deduped on.
+
+    Records name their columns, not positions: the backend puts each value under its header
+    as the tab is when it writes, so a column inserted since the read shifts nothing.
+    """
 
     tab: str
-    rows: list[list]
-    key_column: int
+    target: WriteTarget
+    records: list[dict]
+    key: str = "submission_id"
 
 
 @dataclass(frozen=True)
@@ -448,16 +455,14 @@ def _missing_column_problems(entry: Entry, columns: Mapping[str, int]) -> dict:
 
 
 def build_rows(ds: Dataset, submission: Submission) -> RowsPlan:
-    """One row per entry, each cell under its own header, ready for `Source.append_rows`.
+    """One record per entry, ready for `Source.append_records`; empty values left out.
 
     Call after `validate`. The month is written MM/YYYY as text, Có/Không as the office
     writes it, and `Thời điểm nhập` is the moment the cadre pressed Gửi (a retry later does
     not make a report late).
     """
-    layout = ds.layouts["meetings"]
-    columns = layout.columns
-    width = max(layout.width, max(columns.values()) + 1)
-    rows = []
+    target = write_target(ds, "meetings")
+    records = []
     for entry in submission.entries:
         entry = entry.normalized()
         values = {
@@ -473,12 +478,8 @@ def build_rows(ds: Dataset, submission: Submission) -> RowsPlan:
             "submitted_at": submission.submitted_at.replace(microsecond=0),
             "submission_id": submission.row_id(entry.group_id),
         }
-        row: list = [None] * width
-        for key, value in values.items():
-            if key in columns:
-                row[columns[key]] = value
-        rows.append(row)
-    return RowsPlan(tab=layout.title, rows=rows, key_column=columns["submission_id"])
+        records.append({key: value for key, value in values.items() if value is not None})
+    return RowsPlan(tab=target.title, target=target, records=records)
 
 
 def _yes_no(value: bool | None) -> str | None:

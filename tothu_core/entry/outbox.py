@@ -6,6 +6,10 @@ sent. If the write fails (quota, network, a locked file) the submission simply s
 and is sent again later with the same rows and Mã phiếu, so nothing is lost and nothing is
 doubled. A short claim (a lease) keeps two sessions from sending the same submission at once.
 
+A submission whose rows Google took but put where the reader does not look (above the
+header, shifted columns: `RowsMisplaced`) is `misplaced`: not sent, not retried blindly, shown
+to the admin with the sheet rows it landed on until they ask for it to be sent again.
+
 Each call opens its own connection: safe from many threads and processes at once.
 """
 
@@ -20,8 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from tothu_core.sheet.sources.base import WriteTarget
+
 OUTBOX_FILE_NAME = "outbox.sqlite"
 PENDING, SENT = "pending", "sent"
+#: written by the sheet where the reader does not look; waits for the admin
+MISPLACED = "misplaced"
 # Longer than a source's whole give-up time, so a live sender is never overtaken.
 CLAIM_SECONDS = 120.0
 _BUSY_TIMEOUT_SECONDS = 30.0
@@ -52,11 +60,14 @@ CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (status, source_id
 
 @dataclass(frozen=True)
 class OutboxRecord:
+    """One submission. `rows` are records (contract key -> value) sent with `target`; an
+    outbox written by an older version holds positional rows and no target."""
+
     submission_id: str
     source_identity: str
     tab: str
     key_column: int
-    rows: list[list]
+    rows: list
     cadre_id: str
     month: str
     groups: tuple[str, ...]
@@ -65,6 +76,7 @@ class OutboxRecord:
     attempts: int = 0
     last_error: str | None = None
     rows_added: int | None = None
+    target: WriteTarget | None = None
 
 
 def outbox_path(data_dir: str | Path) -> Path:
@@ -108,7 +120,7 @@ class Outbox:
                     record.source_identity,
                     record.tab,
                     record.key_column,
-                    encode_rows(record.rows),
+                    _encode_payload(record.rows, record.target),
                     len(record.rows),
                     record.cadre_id,
                     record.month,
@@ -155,6 +167,38 @@ class Outbox:
                 (error, submission_id, PENDING),
             )
 
+    def mark_misplaced(self, submission_id: str, *, error: str) -> None:
+        """The sheet took the rows but not where the reader looks: keep it for the admin."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE submissions SET status = ?, claimed_until = NULL, last_error = ? "
+                "WHERE submission_id = ? AND status = ?",
+                (MISPLACED, error, submission_id, PENDING),
+            )
+
+    def misplaced(self, source_identity: str) -> list[OutboxRecord]:
+        """Submissions written in the wrong place, oldest first (for «Kiểm tra dữ liệu»)."""
+        if not self._ready and not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM submissions WHERE status = ? AND source_identity = ? "
+                "ORDER BY created_at, rowid",
+                (MISPLACED, source_identity),
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def release_misplaced(self, submission_id: str) -> bool:
+        """The admin moved or deleted the rows: pending again, sent with the Mã phiếu check
+        (rows moved under the header are found and not written twice)."""
+        with self._connect() as db:
+            changed = db.execute(
+                "UPDATE submissions SET status = ?, last_attempt_at = NULL "
+                "WHERE submission_id = ? AND status = ?",
+                (PENDING, submission_id, MISPLACED),
+            ).rowcount
+        return changed == 1
+
     def pending(
         self, source_identity: str, *, limit: int = 50, idle_seconds: float = 0.0
     ) -> list[OutboxRecord]:
@@ -189,9 +233,9 @@ class Outbox:
             return {}
         with self._connect() as db:
             rows = db.execute(
-                "SELECT groups_json, created_at FROM submissions WHERE status = ? "
+                "SELECT groups_json, created_at FROM submissions WHERE status IN (?, ?) "
                 "AND source_identity = ? AND cadre_id = ? AND month = ? ORDER BY created_at",
-                (PENDING, source_identity, cadre_id, month),
+                (PENDING, MISPLACED, source_identity, cadre_id, month),
             ).fetchall()
         return {group: created for groups, created in rows for group in json.loads(groups)}
 
@@ -205,12 +249,13 @@ _COLUMNS = (
 def _record(row: tuple) -> OutboxRecord:
     (sid, identity, tab, key_column, rows_json, cadre_id, month, groups_json, created_at,
      status, attempts, last_error, rows_added) = row  # fmt: skip
+    rows, target = _decode_payload(rows_json)
     return OutboxRecord(
         submission_id=sid,
         source_identity=identity,
         tab=tab,
         key_column=int(key_column),
-        rows=decode_rows(rows_json),
+        rows=rows,
         cadre_id=cadre_id,
         month=month,
         groups=tuple(json.loads(groups_json)),
@@ -219,18 +264,48 @@ def _record(row: tuple) -> OutboxRecord:
         attempts=int(attempts),
         last_error=last_error,
         rows_added=rows_added,
+        target=target,
     )
+
+
+def _encode_payload(rows: list, target: WriteTarget | None) -> str:
+    """Records with their target as one JSON object; legacy positional rows as a list."""
+    if target is None:
+        return encode_rows(rows)
+    body = {"target": target.as_json(), "records": json.loads(encode_rows(rows))}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _decode_payload(text: str) -> tuple[list, WriteTarget | None]:
+    data = json.loads(text)
+    if isinstance(data, dict):
+        records = [_decode_row(row) for row in data.get("records", [])]
+        return records, WriteTarget.from_json(data["target"])
+    return [_decode_row(row) for row in data], None
 
 
 # -- cells as JSON: dates keep their type, so a retried row is written exactly like the first --
 
 
-def encode_rows(rows: list[list]) -> str:
-    return json.dumps([[_encode(cell) for cell in row] for row in rows], ensure_ascii=False)
+def encode_rows(rows: list) -> str:
+    """Rows as JSON: positional lists, or records (contract key -> value)."""
+    return json.dumps([_encode_row(row) for row in rows], ensure_ascii=False)
 
 
-def decode_rows(text: str) -> list[list]:
-    return [[_decode(cell) for cell in row] for row in json.loads(text)]
+def decode_rows(text: str) -> list:
+    return [_decode_row(row) for row in json.loads(text)]
+
+
+def _encode_row(row):
+    if isinstance(row, dict):
+        return {"record": {key: _encode(value) for key, value in row.items()}}
+    return [_encode(cell) for cell in row]
+
+
+def _decode_row(row):
+    if isinstance(row, dict):
+        return {key: _decode(value) for key, value in row["record"].items()}
+    return [_decode(cell) for cell in row]
 
 
 def _encode(cell):

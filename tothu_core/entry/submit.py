@@ -2,27 +2,31 @@
 
 Nothing reaches the sheet unchecked, and nothing checked is ever lost: the submission is on
 disk (the outbox) before the sheet is touched; a failed write leaves it pending, to be sent
-again with the same rows, whose Mã phiếu the backend uses to add nothing twice. A successful
-write marks the snapshot stale, so every page shows the new entries on its next run after
-exactly one re-read.
+again with the same records, whose Mã phiếu the backend uses to add nothing twice. Records
+name their columns (contract keys), so a retry days later still puts every value under its
+header. A successful write marks the snapshot stale, so every page shows the new entries on
+its next run after exactly one re-read. Rows the sheet took but put where the reader does
+not look are not reported as written: the submission waits, `misplaced`, for the admin.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tothu_core.clock import office_now
 from tothu_core.entry.entries import Submission, build_rows, validate
 from tothu_core.entry.month_lock import MonthLocks
 from tothu_core.entry.outbox import SENT, Outbox, OutboxRecord
-from tothu_core.errors import TothuError
+from tothu_core.errors import TothuError, WriteError
 from tothu_core.people.access import Viewer
 from tothu_core.settings import Settings
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
+from tothu_core.sheet.reader import write_target
 from tothu_core.sheet.snapshot import SnapshotStore
+from tothu_core.sheet.sources.base import RowsMisplaced, WriteTarget
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,10 @@ BUTTON_RETRY_LIMIT = 20
 DOUBLE_SUBMIT_WAIT_SECONDS = 20.0
 _WAIT_STEP_SECONDS = 0.2
 UNEXPECTED = "Có lỗi không lường trước khi ghi vào bảng tính; hãy báo người quản trị."
+LEGACY_WITHOUT_LAYOUT = (
+    "Chưa đọc được trang «Sinh hoạt» để biết chỗ ghi các báo cáo đang chờ; chương trình sẽ "
+    "thử lại sau."
+)
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,19 @@ class SubmitResult:
     repeat: bool = False
     #: another session is writing this very submission right now
     in_progress: bool = False
+    #: the sheet took the rows but not under the header: kept for the admin to check
+    misplaced: bool = False
 
     @property
     def message(self) -> str:
         """What the cadre reads after pressing Gửi."""
+        if self.misplaced:
+            return (
+                f"{self.entries} báo cáo của anh/chị đã được lưu an toàn trên máy chủ nhưng "
+                "Google Sheets ghi chưa đúng chỗ trong bảng tính, nên chưa được tính. Người "
+                "quản trị sẽ thấy việc này ở trang «Kiểm tra dữ liệu» để xử lý; anh/chị không "
+                "cần nhập lại."
+            )
         if self.sent and self.repeat:
             return (
                 f"Đã ghi {self.entries} báo cáo vào bảng tính; bấm gửi thêm lần nữa không tạo "
@@ -130,8 +147,9 @@ class EntryWriter:
                 submission_id=submission.submission_id,
                 source_identity=self.source_identity,
                 tab=plan.tab,
-                key_column=plan.key_column,
-                rows=plan.rows,
+                key_column=plan.target.columns.get(plan.key, -1),
+                rows=plan.records,
+                target=plan.target,
                 cadre_id=submission.cadre_id,
                 month=submission.month.strftime(contract.MONTH_FORMAT),
                 groups=tuple(e.group_id for e in submission.entries),
@@ -180,15 +198,34 @@ class EntryWriter:
         """Entries of this source still waiting in the outbox."""
         return self.outbox.pending_count(self.source_identity)
 
+    def misplaced(self) -> list[OutboxRecord]:
+        """Submissions the sheet took but put where the reader does not look."""
+        return self.outbox.misplaced(self.source_identity)
+
+    def send_misplaced_again(self, submission_id: str) -> SubmitResult | None:
+        """The admin moved or deleted the rows: send once more, checking the Mã phiếu column
+        first, so rows already moved under the header are not written twice."""
+        if not self.outbox.release_misplaced(submission_id):
+            return None
+        if not self.outbox.claim(submission_id):
+            return None
+        return self._send(self.outbox.get(submission_id))
+
     def _send(self, record: OutboxRecord) -> SubmitResult:
         """One append of the record's rows (the caller holds its claim)."""
         count = len(record.rows)
         try:
-            added = self.store.source.append_rows(
-                record.tab,
-                record.rows,
-                key_column=record.key_column,
-                known_new=_never_sent(record),
+            target, records = self._what_to_send(record)
+            result = self.store.source.append_records(
+                target, records, key="submission_id", known_new=_never_sent(record)
+            )
+            added = result.added
+        except RowsMisplaced as error:
+            log.warning("submission %s landed at %s", record.submission_id, error.where)
+            self.outbox.mark_misplaced(record.submission_id, error=str(error))
+            self.store.invalidate()
+            return SubmitResult(
+                record.submission_id, False, count, 0, error=str(error), misplaced=True
             )
         except TothuError as error:
             self.outbox.mark_failed(record.submission_id, error=str(error))
@@ -201,6 +238,29 @@ class EntryWriter:
         self.store.invalidate()
         return SubmitResult(record.submission_id, True, count, added)
 
+    def _what_to_send(self, record: OutboxRecord) -> tuple[WriteTarget, list[dict]]:
+        """The record's target and records; an outbox from an older version holds positional
+        rows without a target: they are read as the current layout places them (what that
+        version assumed) and sent after a fresh look at the header."""
+        if record.target is not None and all(isinstance(r, dict) for r in record.rows):
+            return record.target, list(record.rows)
+        state = self.store.get()
+        if state.snapshot is None or "meetings" not in state.snapshot.dataset.layouts:
+            raise state.error or WriteError(LEGACY_WITHOUT_LAYOUT)
+        target = replace(write_target(state.snapshot.dataset, "meetings"), read_at=None)
+        columns = target.columns
+        records = [
+            row
+            if isinstance(row, dict)
+            else {
+                key: row[index]
+                for key, index in columns.items()
+                if index < len(row) and row[index] not in (None, "")
+            }
+            for row in record.rows
+        ]
+        return record.target or target, records
+
 
 def _never_sent(record: OutboxRecord) -> bool:
     """True on the first attempt of a submission whose every Mã phiếu it minted itself.
@@ -209,7 +269,10 @@ def _never_sent(record: OutboxRecord) -> bool:
     Mã phiếu column first and the submission costs one request. A retry, or a submission
     that re-uses a Mã phiếu of an earlier one, is checked against the sheet as before.
     """
-    if record.attempts or record.key_column is None:
+    if record.attempts or record.target is None:
         return False
     prefix = f"{record.submission_id}-"
-    return all(str(row[record.key_column]).startswith(prefix) for row in record.rows)
+    return all(
+        isinstance(row, dict) and str(row.get("submission_id", "")).startswith(prefix)
+        for row in record.rows
+    )

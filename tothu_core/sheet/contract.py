@@ -238,23 +238,20 @@ FORMULA_ERRORS = frozenset(
 # nothing else is blank (the contract's "How tabs and headers are found").
 UNTICKED = (False, "FALSE")
 
-# Spreadsheet locales whose short date is month first (CLDR short date patterns "M/d/yy"):
-# there Google turns a typed 05/03/2017 into 3 May 2017 before any program reads it.
+# Spreadsheet locales whose short date is month first: there Google turns a typed 05/03/2017
+# into 3 May 2017 before any program reads it. Sheets reports the locale as "an ISO 639-1
+# language code such as en", "an ISO 639-2 language code such as fil" or "a combination of
+# the ISO language code and country code, such as en_US" (SpreadsheetProperties.locale), so
+# bare languages are listed too. The list is every CLDR 47 locale whose short date pattern
+# starts with the month (M/d/yy...), as Babel 2.18 reports it; es_US, en_BZ, en_FM and en_PW
+# are day first there (d/M/y, dd/MM/y), and year-first locales (en_CA y-MM-dd) are not listed.
 MONTH_FIRST_LOCALES = frozenset(
     {
-        "en_US",
-        "en_AS",
-        "en_GU",
-        "en_MH",
-        "en_MP",
-        "en_PR",
-        "en_UM",
-        "en_VI",
-        "en_PH",
-        "fil_PH",
-        "es_US",
-        "en_BZ",
-        "en_FM",
-        "en_PW",
+        "ak", "ak_GH", "blo", "blo_BJ", "cad", "cad_US", "ceb", "ceb_PH", "chr", "chr_US",
+        "cic", "cic_US", "ee", "ee_GH", "ee_TG", "en", "en_AS", "en_BI", "en_GU", "en_MH",
+        "en_MP", "en_PH", "en_PR", "en_UM", "en_US", "en_VI", "es_PA", "es_PR", "fil",
+        "fil_PH", "gaa", "gaa_GH", "iu", "iu_CA", "ks", "ks_Arab", "ks_Arab_IN", "lkt",
+        "lkt_US", "mus", "mus_US", "om", "om_ET", "om_KE", "or", "or_IN", "osa", "osa_US",
+        "sd_Deva", "sd_Deva_IN", "ti", "ti_ER", "ti_ET", "xh", "xh_ZA", "zu", "zu_ZA",
     }
-)
+)  # fmt: skip

@@ -15,11 +15,12 @@ from openpyxl.utils.cell import get_column_letter
 
 from tothu_core import texts
 from tothu_core.clock import office_now
+from tothu_core.errors import WriteError
 from tothu_core.sheet import contract
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.dataset import ERROR, WARNING, Dataset, Problem, TabLayout
 from tothu_core.sheet.parsing import PARSERS
-from tothu_core.sheet.sources.base import RawTab, RawWorkbook
+from tothu_core.sheet.sources.base import Cell, RawTab, RawWorkbook, Record, WriteTarget
 from tothu_core.textnorm import clean_cell_text, fold, loose_key
 
 # How many groups one cadre may follow before the office is warned.
@@ -27,6 +28,16 @@ MAX_GROUPS_PER_CADRE = 5
 # Phone numbers legitimately start with '+'; they are not formula injection.
 _PHONE_LIKE = r"^\+?[\d\s.\-()]+$"
 _FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class SheetLayout(TabLayout):
+    """A TabLayout plus what a writer needs to append below the data (see `write_target`)."""
+
+    #: 0-based column of the header row's first filled cell
+    first_column: int = 0
+    #: 1-based row an append is anchored on (see `append_anchor`)
+    anchor_row: int | None = None
 
 
 @dataclass
@@ -96,21 +107,41 @@ def _map_header_row(
     return mapping
 
 
-def _find_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> str | None:
-    """The tab read (and written) for `spec`, warning when the choice is not obvious.
+def _tab_names(spec: contract.Tab) -> set[str]:
+    return {loose_key(spec.name), *(loose_key(a) for a in spec.aliases)}
+
+
+def choose_tab(spec: contract.Tab, titles, hidden=frozenset()) -> tuple[str | None, list[str]]:
+    """(the tab read and written for `spec`, every tab that folds to its name).
 
     Several tabs may fold to the contract's name (`Sinh hoạt` and `Sinh hoat`, a hidden
     old copy): a visible tab wins over a hidden one, the contract's own name over an
-    alias, then the book's order; the warning names them all and the one used.
+    alias, then the book's order. Writers call this too, so they use the tab read.
     """
     canonical = loose_key(spec.name)
-    names = {canonical, *(loose_key(a) for a in spec.aliases)}
-    matches = [t for t in raw if loose_key(t) in names]
+    names = _tab_names(spec)
+    titles = list(titles)
+    matches = [t for t in titles if loose_key(t) in names]
     if not matches:
-        return None
-    hidden = getattr(raw, "hidden", frozenset())
-    order = {title: index for index, title in enumerate(raw)}
+        return None, []
+    order = {title: index for index, title in enumerate(titles)}
     used = min(matches, key=lambda t: (t in hidden, loose_key(t) != canonical, order[t]))
+    return used, matches
+
+
+def contract_titles(titles) -> list[str]:
+    """The titles (in the book's order) that fold to one of the contract's tabs: all a read
+    needs, so a book with hundreds of other tabs costs no more than a small one."""
+    names = set().union(*(_tab_names(spec) for spec in contract.TABS.values()))
+    return [t for t in titles if loose_key(t) in names]
+
+
+def _find_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> str | None:
+    """The tab read (and written) for `spec`, warning when the choice is not obvious."""
+    hidden = getattr(raw, "hidden", frozenset())
+    used, matches = choose_tab(spec, raw, hidden)
+    if used is None:
+        return None
     if len(matches) > 1:
         titles = ", ".join(f"«{t}»" + (" (đang ẩn)" if t in hidden else "") for t in matches)
         message = texts.DUPLICATE_TABS.format(
@@ -122,6 +153,62 @@ def _find_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> str 
             WARNING, used, None, None, None, texts.HIDDEN_TAB.format(title=used, tab=spec.name)
         )
     return used
+
+
+def _scan_headers(spec: contract.Tab, rows: RawTab) -> tuple[int | None, dict[str, int], tuple]:
+    """(header row index or None, its column map, the best partial match seen)."""
+    lookup = _header_lookup(spec)
+    canonical = frozenset(loose_key(c.header) for c in spec.columns)
+    required = {c.key for c in spec.required_columns}
+    best: tuple = (-1, None, {})
+    for index, row in enumerate(rows):
+        found = _map_header_row(row, lookup, canonical)
+        if required <= found.keys():
+            return index, found, best
+        if len(found) > best[0]:
+            best = (len(found), index, found)
+    return None, {}, best
+
+
+def find_header(spec: contract.Tab, rows: RawTab) -> tuple[int, dict[str, int]] | None:
+    """(0-based header row index, contract key -> 0-based column) as the reader finds it."""
+    index, mapping, _ = _scan_headers(spec, rows)
+    return None if index is None else (index, mapping)
+
+
+def has_value(cell: Cell) -> bool:
+    """A cell Google's table detection counts: anything but empty (an unticked FALSE too)."""
+    return cell is not None and cell != ""
+
+
+def first_filled(row: list) -> int:
+    """0-based column of a row's first filled cell (the header row's: where appends start)."""
+    return next((i for i, cell in enumerate(row) if has_value(cell)), 0)
+
+
+def append_anchor(rows: RawTab, header_index: int, first_column: int) -> int:
+    """0-based row an append is anchored on, so new rows land below ALL the data.
+
+    From a one-cell anchor, Sheets takes the block of filled cells around it (grown up,
+    then sideways, then down) and appends after its last row, from its first column
+    (spreadsheets.values.append; guide "Reading & writing cell values → Append values").
+    Anchored on the header, a blank row inside the data would end that block early, so
+    when the data has blank rows the anchor is the first row of the last block instead —
+    but only when that cell is filled and the cell left of it empty, so the block still
+    starts in the header's first column; otherwise the header itself.
+    """
+    last = len(rows) - 1
+    while last > header_index and not any(has_value(c) for c in rows[last]):
+        last -= 1
+    start = last
+    while start > header_index and any(has_value(c) for c in rows[start - 1]):
+        start -= 1
+    if start <= header_index:
+        return header_index
+    row = rows[start]
+    filled = first_column < len(row) and has_value(row[first_column])
+    left_empty = first_column == 0 or not has_value(row[first_column - 1])
+    return start if filled and left_empty else header_index
 
 
 def _empty_frame(spec: contract.Tab) -> pd.DataFrame:
@@ -167,7 +254,8 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
     title = _find_tab(spec, raw, problems)
     if title is None:
         if not spec.optional:
-            found = ", ".join(f"«{t}»" for t in raw) or "không có trang nào"
+            titles = getattr(raw, "titles", None) or list(raw)
+            found = ", ".join(f"«{t}»" for t in titles) or "không có trang nào"
             problems.add(
                 ERROR,
                 spec.name,
@@ -179,17 +267,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         return _TabRead(spec, _empty_frame(spec), None)
 
     rows: RawTab = raw[title]
-    lookup = _header_lookup(spec)
-    canonical = frozenset(loose_key(c.header) for c in spec.columns)
-    required = {c.key for c in spec.required_columns}
-    header_index, mapping, best = None, {}, (-1, None, {})
-    for index, row in enumerate(rows):
-        found = _map_header_row(row, lookup, canonical)
-        if required <= found.keys():
-            header_index, mapping = index, found
-            break
-        if len(found) > best[0]:
-            best = (len(found), index, found)
+    header_index, mapping, best = _scan_headers(spec, rows)
 
     if header_index is None:
         missing = ", ".join(c.header for c in spec.required_columns if c.key not in best[2])
@@ -207,7 +285,15 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
 
     header = rows[header_index]
     width = max(len(header), max((i for i in mapping.values()), default=0) + 1)
-    layout = TabLayout(title=title, header_row=header_index + 1, columns=mapping, width=width)
+    first_column = first_filled(header)
+    layout = SheetLayout(
+        title=title,
+        header_row=header_index + 1,
+        columns=mapping,
+        width=width,
+        first_column=first_column,
+        anchor_row=append_anchor(rows, header_index, first_column) + 1,
+    )
 
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
@@ -591,7 +677,7 @@ def read_dataset(
     """Validate every tab of `raw` and return the typed Dataset with all problems found."""
     problems = _Problems()
     locale = getattr(raw, "locale", None)
-    if locale in contract.MONTH_FIRST_LOCALES:
+    if locale and locale.replace("-", "_") in contract.MONTH_FIRST_LOCALES:
         problems.add(
             WARNING,
             texts.WHOLE_BOOK,
@@ -616,3 +702,99 @@ def read_dataset(
     _assignment_warnings(ds, _title(tabs["groups"]), problems)
     ds.problems = problems.items
     return ds
+
+
+# -- writing: records under the header as it is now --------------------------------------------
+
+
+def write_target(ds: Dataset, tab_key: str) -> WriteTarget:
+    """Where a writer appends to the tab `tab_key` of `ds`: the tab read and its layout."""
+    layout = ds.layouts[tab_key]
+    return WriteTarget(
+        tab=tab_key,
+        title=layout.title,
+        header_row=layout.header_row,
+        columns=dict(layout.columns),
+        first_column=getattr(layout, "first_column", 0),
+        anchor_row=getattr(layout, "anchor_row", None),
+        read_at=ds.read_at,
+    )
+
+
+@dataclass(frozen=True)
+class AppendPlan:
+    """Records laid out under a tab's header as found when writing."""
+
+    #: 1-based row of the header
+    header_row: int
+    #: 0-based column of the header row's first filled cell
+    first_column: int
+    #: contract key -> 0-based column
+    columns: dict[str, int]
+    #: one list per record; cell i belongs to column `start + i`
+    rows: list[list]
+    #: 0-based column holding the dedupe key, None without a key
+    key_column: int | None
+
+
+def records_as_rows(
+    spec: contract.Tab,
+    title: str,
+    records: list[Record],
+    columns: dict[str, int],
+    *,
+    start: int = 0,
+) -> list[list]:
+    """Each record's values in the columns `columns` names, from column `start` on.
+
+    A value whose header the tab no longer has is refused, not dropped: nothing a cadre
+    entered may silently disappear (the submission stays in the outbox meanwhile).
+    """
+    gone = [
+        c.header
+        for c in spec.columns
+        if c.key not in columns and any(r.get(c.key) not in (None, "") for r in records)
+    ]
+    if gone:
+        names = ", ".join(f"«{h}»" for h in gone)
+        raise WriteError(texts.WRITE_COLUMN_GONE.format(title=title, headers=names))
+    width = max(columns.values(), default=start) + 1 - start
+    rows = []
+    for record in records:
+        row: list = [None] * width
+        for key, value in record.items():
+            if key in columns:
+                row[columns[key] - start] = value
+        rows.append(row)
+    return rows
+
+
+def plan_append(
+    tab_key: str,
+    title: str,
+    rows: RawTab,
+    records: list[Record],
+    *,
+    key: str | None = None,
+    from_first_column: bool = False,
+) -> AppendPlan:
+    """Find the header in `rows` (the top of the tab, or all of it) the way the reader does
+    and lay `records` out under it. Raises WriteError naming what is missing."""
+    spec = contract.TABS[tab_key]
+    found = find_header(spec, rows)
+    if found is None:
+        missing = ", ".join(c.header for c in spec.required_columns)
+        raise WriteError(texts.WRITE_NO_HEADER.format(title=title, missing=missing))
+    index, columns = found
+    if key is not None and key not in columns:
+        header = spec.column(key).header
+        raise WriteError(texts.WRITE_COLUMN_GONE.format(title=title, headers=f"«{header}»"))
+    first_column = first_filled(rows[index])
+    start = first_column if from_first_column else 0
+    return AppendPlan(
+        header_row=index + 1,
+        first_column=first_column,
+        columns=columns,
+        rows=records_as_rows(spec, title, records, columns, start=start),
+        key_column=None if key is None else columns[key],
+    )

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from tothu_core.errors import SourceError, SourceNotFound, WriteError
 from tothu_core.sheet import contract
-from tothu_core.sheet.sources.base import Cell, RawTab, RawWorkbook, Source
+from tothu_core.sheet.reader import plan_append
+from tothu_core.sheet.sources.base import (
+    AppendResult,
+    Cell,
+    RawTab,
+    RawWorkbook,
+    Source,
+    WriteTarget,
+)
 from tothu_core.sheet.sources.workbook import file_lock, replace_file_atomically
 from tothu_core.textnorm import loose_key
 
@@ -68,6 +76,20 @@ class CsvFolderSource(Source):
                 return 0
             replace_file_atomically(path, lambda temp: _write(temp, text, new_rows))
         return len(new_rows)
+
+    def append_records(
+        self,
+        target: WriteTarget,
+        records: list,
+        *,
+        key: str | None = None,
+        known_new: bool = False,
+    ) -> AppendResult:
+        """Each value under its header as the file has it now (`reader.plan_append`), then
+        written by `append_rows`."""
+        rows, _ = _read_rows(self._file_of(target.title))
+        plan = plan_append(target.tab, target.title, rows, records, key=key)
+        return AppendResult(self.append_rows(target.title, plan.rows, key_column=plan.key_column))
 
     def _csv_files(self) -> list[Path]:
         if not self.folder.is_dir():

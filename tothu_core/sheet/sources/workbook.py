@@ -21,7 +21,8 @@ from filelock import FileLock, Timeout
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tothu_core.errors import SourceError, SourceNotFound, WriteError
-from tothu_core.sheet.sources.base import Cell, RawWorkbook, Source
+from tothu_core.sheet.reader import plan_append
+from tothu_core.sheet.sources.base import AppendResult, Cell, RawWorkbook, Source, WriteTarget
 from tothu_core.textnorm import loose_key
 
 # How long a writer waits for another writer of the same file before giving up.
@@ -30,6 +31,8 @@ WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 # Excel shows appended dates the way the office writes them, day first.
 DATE_CELL_FORMAT = "dd/mm/yyyy"
 DATETIME_CELL_FORMAT = "dd/mm/yyyy hh:mm:ss"
+# Rows read to find a tab's header again before writing: as last seen, plus room.
+HEADER_SEARCH_ROWS = 30
 
 
 class WorkbookSource(Source):
@@ -104,6 +107,27 @@ class WorkbookSource(Source):
             replace_file_atomically(self.path, workbook.save)
         return len(new_rows)
 
+    def append_records(
+        self,
+        target: WriteTarget,
+        records: list,
+        *,
+        key: str | None = None,
+        known_new: bool = False,
+    ) -> AppendResult:
+        """Each value under its header as the file has it now (`reader.plan_append` on the
+        tab's top rows), then written by `append_rows`."""
+        if self.path.suffix.lower() not in WRITABLE_SUFFIXES or not self.path.is_file():
+            self.append_rows(target.title, [])  # raises the sentence saying why not
+        top = _top_rows(self.path, target.title, target.header_row + HEADER_SEARCH_ROWS)
+        try:
+            plan = plan_append(target.tab, target.title, top, records, key=key)
+        except WriteError:
+            # The header moved further down than expected: look at the whole tab.
+            top = _top_rows(self.path, target.title, None)
+            plan = plan_append(target.tab, target.title, top, records, key=key)
+        return AppendResult(self.append_rows(target.title, plan.rows, key_column=plan.key_column))
+
     def _load_for_writing(self) -> openpyxl.Workbook:
         try:
             return openpyxl.load_workbook(self.path, keep_vba=self.path.suffix == ".xlsm")
@@ -175,6 +199,22 @@ def _cell(value: Cell, texts: dict[str, str]) -> Cell:
     if type(value) is str:
         return texts.setdefault(value, value)
     return value
+
+
+def _top_rows(path: Path, tab: str, limit: int | None) -> list[list[Cell]]:
+    """The first `limit` rows of a tab (None: all), streamed without loading the workbook."""
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many unrelated types for a bad file
+        raise WriteError(
+            f"Không mở được tệp {path.name} để ghi: tệp bị hỏng hoặc không phải .xlsx. "
+            "Hãy mở thử bằng Excel rồi lưu lại; các báo cáo chưa ghi vẫn được giữ lại."
+        ) from error
+    try:
+        sheet = _find_sheet(workbook, tab, path.name)
+        return [list(row) for row in sheet.iter_rows(max_row=limit, values_only=True)]
+    finally:
+        workbook.close()
 
 
 def _find_sheet(workbook: openpyxl.Workbook, tab: str, file_name: str):
