@@ -110,7 +110,7 @@ def test_the_form_writes_into_a_template_born_workbook(template_path, tmp_path):
         submitted_at=dt.datetime(2026, 11, 20, 9, 30),
     )
     plan = build_rows(before, submission)
-    assert source.append_rows(plan.tab, plan.rows, key_column=plan.key_column) == 1
+    assert source.append_records(plan.target, plan.records, key=plan.key).added == 1
 
     after = load_dataset(source)
     assert after.problems == []
