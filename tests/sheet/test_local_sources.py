@@ -164,7 +164,8 @@ def test_append_lands_below_the_last_row_and_skips_known_keys(tmp_path):
     assert table[4][3] == dt.date(2016, 10, 5) and type(table[4][3]) is dt.date
     assert table[5][3] is None
     sheet = openpyxl.load_workbook(source.path)["Sinh hoạt"]
-    assert sheet["D5"].is_date and sheet["D5"].number_format == "dd/mm/yyyy"
+    # The new date takes the date format of the office's own cell above it.
+    assert sheet["D5"].is_date and sheet["D5"].number_format == sheet["D4"].number_format
 
 
 def test_text_starting_with_equals_stays_text(tmp_path):
