@@ -31,10 +31,12 @@ import contextlib
 import datetime as dt
 import math
 import os
+import queue
 import re
 import shutil
 import struct
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,7 +142,7 @@ def _append(package: Package, title: str, rows, key_column, known_new) -> int:
             split = _split_by_layout(package, entry, sheet)
         if split is None:
             split = _split_streaming(package, entry, sheet, key_column, spool)
-        known = split.keys if split.keys is not None else index.keys if index else set()
+        known = split.keys if split.keys is not None else index if index is not None else set()
         fresh = _fresh_rows(rows, key_column, known)
         if not fresh:
             return 0
@@ -156,11 +158,13 @@ def _append(package: Package, title: str, rows, key_column, known_new) -> int:
                 zipfmt.write_archive(package.handle, package.archive, out, replaced)
             _check_unchanged(package, opened)
 
-        KeyIndex.forget(package.path)
         replace_file_atomically(package.path, write)
         if key_column is not None:
             added = _wanted_keys(fresh, key_column)
-            KeyIndex.save(package.path, sheet.part, key_column, new_part, known | added)
+            if split.keys is not None:
+                KeyIndex.save(package.path, sheet.part, key_column, new_part, split.keys | added)
+            else:
+                KeyIndex.save(package.path, sheet.part, key_column, new_part, added, after=index)
         return len(fresh)
 
 
@@ -217,11 +221,11 @@ def _fresh_rows(rows, key_column, known: set[str]) -> list[list[Cell]]:
     """Rows whose key is new; a key repeated within `rows` is appended once."""
     if key_column is None:
         return [list(row) for row in rows]
-    seen = set(known)
+    seen: set[str] = set()
     fresh = []
     for row in rows:
         key = key_text(row[key_column]) if key_column < len(row) else None
-        if key is not None and key in seen:
+        if key is not None and (key in seen or key in known):
             continue
         if key is not None:
             seen.add(key)
@@ -253,44 +257,105 @@ def _shared_strings(package: Package, wanted: set[int]) -> dict[int, str]:
     return found
 
 
-class KeyIndex:
-    """The key column's values, kept beside the workbook (`.<name>.keys`) for as long as the
-    tab's part is the one we last wrote (same CRC and sizes): a submission then checks its
-    Mã phiếu without reading the tab. Any other change (the office saved in Excel) makes it
-    stale, and the next write reads the whole tab and builds it again."""
+class _BodyWriter:
+    """Deflates the body in a second thread while the first inflates and scans."""
 
-    def __init__(self, keys: set[str]):
-        self.keys = keys
+    def __init__(self, spool: BinaryIO, *, level: int):
+        self.spool = spool
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self.crc = 0
+        self.length = 0
+        self.queue: queue.Queue = queue.Queue(maxsize=16)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            try:
+                self.crc = zlib.crc32(data, self.crc)
+                self.spool.write(self.compressor.compress(data))
+            except BaseException as error:  # noqa: BLE001 - reported by finish()
+                self.error = error
+
+    def write(self, data) -> None:
+        if data:
+            self.length += len(data)
+            self.queue.put(bytes(data))
+
+    def finish(self) -> tuple[int, int, int]:
+        self.close()
+        if self.error is not None:
+            raise WriteError(f"Không nén được trang tính ({self.error}); hãy thử lại.")
+        self.spool.write(self.compressor.flush(zlib.Z_FULL_FLUSH))
+        return self.spool.tell(), self.length, self.crc
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+    def copy_to(self, out: BinaryIO) -> None:
+        self.spool.seek(0)
+        shutil.copyfileobj(self.spool, out, 1 << 20)
+
+
+class KeyIndex:
+    """The key column's values, kept beside the workbook (`.<name>.keys`, one per line, the
+    last line a stamp of the tab's part) for as long as that part is the one we last wrote
+    (same CRC and sizes): a submission then checks its Mã phiếu without reading the tab, and
+    adds its own keys at the end. Any other change (the office saved in Excel) makes the
+    stamp stale; the next write reads the whole tab and builds the index again. A crash
+    halfway through an update leaves a stamp that matches nothing: the same rebuild."""
+
+    def __init__(self, path: Path, text: str, stamp_offset: int):
+        self.path = path
+        self.text = "\n" + text  # "\nkey1\nkey2\n...": a key is present as "\nkey\n"
+        self.stamp_offset = stamp_offset
+
+    def __contains__(self, key: str) -> bool:
+        return f"\n{key}\n" in self.text
 
     @staticmethod
     def path_of(path: Path) -> Path:
         return path.with_name(f".{path.name}.keys")
 
     @staticmethod
-    def _stamp(part: str, column: int, crc: int, compress_size: int, file_size: int) -> str:
-        return f"tothu-keys 1 {column} {crc} {compress_size} {file_size} {part}"
+    def _stamp(part: str, column: int, crc: int, compress_size: int, file_size: int) -> bytes:
+        return f"#tothu-keys 1 {column} {crc} {compress_size} {file_size} {part}\n".encode()
 
     @classmethod
     def load(cls, path: Path, part: str, column: int | None, entry) -> KeyIndex | None:
         if column is None:
             return None
         try:
-            text = cls.path_of(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
+            data = cls.path_of(path).read_bytes()
+        except OSError:
             return None
-        stamp, _, body = text.partition("\n")
-        if stamp != cls._stamp(part, column, entry.crc, entry.compress_size, entry.file_size):
+        stamp = cls._stamp(part, column, entry.crc, entry.compress_size, entry.file_size)
+        if not data.endswith(stamp):
             return None
-        return cls(set(body.split("\n")) - {""})
+        body = data[: -len(stamp)]
+        try:
+            return cls(cls.path_of(path), body.decode("utf-8"), len(body))
+        except UnicodeDecodeError:
+            return None
 
     @classmethod
-    def save(cls, path: Path, part: str, column: int, new_part, keys: set[str]) -> None:
+    def save(cls, path: Path, part: str, column: int, new_part, keys, *, after=None) -> None:
+        """All `keys` (a new index), or only the new ones added to `after`'s file."""
         stamp = cls._stamp(part, column, new_part.crc, new_part.compress_size, new_part.file_size)
-        lines = "\n".join(k for k in sorted(keys) if "\n" not in k)
+        lines = "".join(f"{k}\n" for k in keys if "\n" not in k).encode()
         target = cls.path_of(path)
-        temp = target.with_name(target.name + ".tmp")
         try:
-            temp.write_text(f"{stamp}\n{lines}\n", "utf-8")
+            if after is not None:
+                with open(target, "r+b") as handle:
+                    handle.seek(after.stamp_offset)
+                    handle.truncate()
+                    handle.write(lines + stamp)
+                return
+            temp = target.with_name(target.name + ".tmp")
+            temp.write_bytes(lines + stamp)
             os.replace(temp, target)
         except OSError:
             cls.forget(path)
@@ -381,26 +446,31 @@ def _inflate_segment(data: bytes, *, final: bool) -> bytes | None:
 
 def _split_streaming(package, entry, sheet, key_column, spool) -> _Split:
     """The whole part inflated once: head kept, rows before the last row with a value deflated
-    into `spool` as they stream past, the rest kept for the new rows to go in."""
-    level = 1 if entry.file_size > BIG_PART_BYTES else 6
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    state = {"crc": 0, "len": 0}
+    into `spool` as they stream past (in a second thread: zlib releases the GIL), the rest
+    kept for the new rows to go in."""
+    body = _BodyWriter(spool, level=1 if entry.file_size > BIG_PART_BYTES else 6)
+    try:
+        return _stream_rows(package, sheet, key_column, body, _Keys(set(), set()))
+    finally:
+        body.close()
+
+
+@dataclass
+class _Keys:
+    texts: set[str]
+    shared_indices: set[int]
+
+
+def _stream_rows(package, sheet, key_column, body, found: _Keys) -> _Split:
+    to_body = body.write
     prefix = None
     head = None
     pending = bytearray()
     rest = bytearray()
     has_value = False
     carry = b""
-    keys: set[str] = set()
-    shared_indices: set[int] = set()
+    keys, shared_indices = found.texts, found.shared_indices
     key_cells = None
-
-    def to_body(data) -> None:
-        if data:
-            state["crc"] = zlib.crc32(data, state["crc"])
-            state["len"] += len(data)
-            spool.write(compressor.compress(data))
-
     for chunk in package.inflate(sheet.part, tab=sheet.title):
         data = carry + chunk
         carry = b""
@@ -412,18 +482,7 @@ def _split_streaming(package, entry, sheet, key_column, spool) -> _Split:
                     continue
                 prefix = match.group(1) or b""
                 if key_column is not None:
-                    letter = column_letter(key_column + 1).encode()
-                    p = re.escape(prefix)
-                    key_cells = re.compile(
-                        rb"<"
-                        + p
-                        + rb'c r="'
-                        + letter
-                        + rb'[0-9]+"([^>]*?)(?<!/)>(.*?)</'
-                        + p
-                        + rb"c>",
-                        re.DOTALL,
-                    )
+                    key_cells = _key_cell_pattern(prefix, key_column)
             start = data.find(b"<" + prefix + b"sheetData")
             close = data.find(b">", start) if start >= 0 else -1
             if close < 0:
@@ -465,23 +524,18 @@ def _split_streaming(package, entry, sheet, key_column, spool) -> _Split:
             f"Trang «{sheet.title}» của tệp {package.name} không đúng cấu trúc trang tính. Hãy "
             "mở tệp bằng Excel hoặc LibreOffice rồi lưu lại."
         )
-    spool.write(compressor.flush(zlib.Z_FULL_FLUSH))
-    body_clen = spool.tell()
+    body_clen, body_len, body_crc = body.finish()
     for text in _shared_strings(package, shared_indices).values():
         if (key := key_text(text)) is not None:
             keys.add(key)
 
-    def body(out: BinaryIO) -> None:
-        spool.seek(0)
-        shutil.copyfileobj(spool, out, 1 << 20)
-
     return _Split(
         prefix=prefix,
         head=bytes(head),
-        body_chunks=body,
+        body_chunks=body.copy_to,
         body_clen=body_clen,
-        body_len=state["len"],
-        body_crc=state["crc"],
+        body_len=body_len,
+        body_crc=body_crc,
         tail_rows=bytes(pending),
         rest=bytes(rest),
         has_value_row=has_value,
@@ -514,41 +568,49 @@ def _too_long_row(package, sheet) -> str:
 
 
 def _last_value(region: bytes, prefix: bytes) -> int:
-    """Where the last cell holding a value, or a formula, starts its content (-1: none)."""
-    return max(
-        region.rfind(b"<" + prefix + b"v>"),
-        region.rfind(b"<" + prefix + b"v "),
-        region.rfind(b"<" + prefix + b"is>"),
-        region.rfind(b"<" + prefix + b"f>"),
-        region.rfind(b"<" + prefix + b"f "),
-    )
+    """Where the last cell holding a value, or a formula, starts its content (-1: none).
+
+    The common markers first; the rarer ones are only looked for after them (a full rfind
+    of a marker that is absent scans the whole region)."""
+    found = max(region.rfind(b"<" + prefix + b"v>"), region.rfind(b"<" + prefix + b"is>"))
+    for rare in (b"v ", b"f>", b"f "):
+        found = max(found, region.rfind(b"<" + prefix + rare, max(found, 0)))
+    return found
 
 
 def _has_value(rows: bytes, prefix: bytes) -> bool:
     return _last_value(rows, prefix) >= 0
 
 
+def _key_cell_pattern(prefix: bytes, key_column: int) -> re.Pattern:
+    """A key cell and the start of its content: (attributes, <v> text, first <t> text)."""
+    p = re.escape(prefix)
+    letter = column_letter(key_column + 1).encode()
+    return re.compile(
+        rb"<" + p + rb'c r="' + letter + rb'[0-9]+"([^>]*?)(?<!/)>'
+        rb"(?:<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        rb"|<" + p + rb"is><" + p + rb"t\b[^>]*>([^<]*)</" + p + rb"t>)?"
+    )  # fmt: skip
+
+
 def _keys_in(region, pattern, prefix, keys: set[str], shared_indices: set[int]) -> None:
-    """Every key of the key column in `region`; shared strings by index, resolved later."""
-    value = re.compile(rb"<" + re.escape(prefix) + rb"v>([^<]*)</")
-    text = re.compile(rb"<" + re.escape(prefix) + rb"t\b[^>]*>([^<]*)</")
-    for attributes, inner in pattern.findall(region):
-        kind = re.search(rb'\bt="(\w+)"', attributes)
-        kind = kind.group(1) if kind else b"n"
-        if kind == b"s":
-            number = value.search(inner)
-            if number and number.group(1).strip().isdigit():
-                shared_indices.add(int(number.group(1)))
+    """Every key of the key column in `region`; shared strings by index, resolved later.
+
+    A key inside a formula or split in rich-text runs is not seen: Mã phiếu is typed or
+    written by this program, never computed.
+    """
+    for attributes, number, inline in pattern.findall(region):
+        if b't="s"' in attributes:
+            if number.isdigit():
+                shared_indices.add(int(number))
             continue
-        if kind == b"inlineStr":
-            raw = b"".join(text.findall(inner)).decode("utf-8", "replace")
-        else:
-            match = value.search(inner)
-            raw = match.group(1).decode("utf-8", "replace") if match else ""
-        key = key_text(_unescape(raw))
-        if kind == b"n" and key:
+        raw = (inline or number).decode("utf-8", "replace")
+        if "&" in raw:
+            raw = _unescape(raw)
+        key = key_text(raw)
+        if key is not None and number and b't="' not in attributes:
             with contextlib.suppress(ValueError):
-                key = key_text(float(key))
+                key = key_text(float(key))  # a number cell: 5.0 is the key "5"
         if key is not None:
             keys.add(key)
 
