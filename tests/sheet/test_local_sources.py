@@ -262,7 +262,7 @@ def test_csv_append_keeps_the_file_and_skips_known_keys(tmp_path):
     text = (source.folder / "Sinh hoạt.csv").read_text("utf-8")
     assert text == (
         "Tháng,Mã tổ,Mã cán bộ,Ngày họp,Mã phiếu\n09/2016,T001,CB01,26/09/2016,P1\n"
-        '10/2016,T002,CB01,05/10/2016,P2\n11/2016,T003,CB01,,P3,"=HYPERLINK(""x"")"\n'
+        '10/2016,T002,CB01,05/10/2016,P2\n11/2016,T003,CB01,,P3,"\'=HYPERLINK(""x"")"\n'
     )
     assert source.append_rows("Cán bộ", [["CB02", "Phạm Thanh Diễn", "0912345678"]]) == 1
     raw = (source.folder / "Cán bộ.csv").read_bytes()
