@@ -761,14 +761,21 @@ def _row_xml(number, values, old, template, styles, date_base, prefix) -> tuple[
     existing = _cells_of(old, prefix) if old else {}
     cells: dict[int, bytes] = {column: xml for column, (_, xml) in existing.items()}
     lowest = widest = 0
+    row_style = b""
+    if old and re.search(rb'\bcustomFormat="(?:1|true)"', old[: old.find(b">") + 1]):
+        found = re.search(rb'\ss="([0-9]+)"', old[: old.find(b">") + 1])
+        row_style = found.group(1) if found else b""
     for index, value in enumerate(values, start=1):
         if value is None or (isinstance(value, str) and value == ""):
             continue
         if isinstance(value, float) and not math.isfinite(value):
             continue
-        here = existing.get(index, (b"", b""))[0] or template.get(index, (b"", b""))[0]
+        # The office's own formatting of that spot (a formatted empty cell, else a
+        # formatted row); the cell above only lends its date format to a date.
+        here = existing.get(index, (b"", b""))[0] or row_style
+        above = template.get(index, (b"", b""))[0]
         cells[index] = _cell_xml(
-            f"{column_letter(index)}{number}", value, here, styles, date_base, p
+            f"{column_letter(index)}{number}", value, here, above, styles, date_base, p
         )
         lowest = lowest or index
         widest = index
@@ -784,10 +791,11 @@ def _row_xml(number, values, old, template, styles, date_base, prefix) -> tuple[
     return opening + body + b"</" + p + b"row>" + trailing, lowest, widest
 
 
-def _cell_xml(ref: str, value: Cell, template_style: bytes, styles, date_base, p: bytes) -> bytes:
+def _cell_xml(ref: str, value: Cell, here: bytes, above: bytes, styles, date_base, p) -> bytes:
     """A typed cell: text inline (a leading '=' stays text), numbers, booleans, dates."""
     open_tag = b"<" + p + b'c r="' + ref.encode() + b'"'
-    template = int(template_style) if template_style else None
+    template = int(here) if here else None
+    above_style = int(above) if above else None
     if isinstance(value, bool):
         style = styles.plain(template) if styles else None
         return (
@@ -811,7 +819,7 @@ def _cell_xml(ref: str, value: Cell, template_style: bytes, styles, date_base, p
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         serial = (moment.replace(tzinfo=None) - date_base) / dt.timedelta(days=1)
         number = repr(round(serial, 10)) if kind == "datetime" else str(int(serial))
-        style = styles.date_style(kind, template)
+        style = styles.date_style(kind, template, above_style)
         return (
             open_tag
             + _s(style)
@@ -946,10 +954,12 @@ class _StyleBook:
             return None
         return template
 
-    def date_style(self, kind: str, template: int | None) -> int:
-        found = self._kind(self._number_format(template))
-        if found == kind:
-            return template
+    def date_style(self, kind: str, template: int | None, above: int | None = None) -> int:
+        """The spot's own style if it shows this kind, else the cell above's, else a style
+        with our format (found, or added as a copy of the spot's style)."""
+        for candidate in (template, above):
+            if candidate is not None and self._kind(self._number_format(candidate)) == kind:
+                return candidate
         code = DATETIME_FORMAT_CODE if kind == "datetime" else DATE_FORMAT_CODE
         for index, xf in enumerate(self.xfs):
             format_id = self._number_format(index)
