@@ -452,3 +452,56 @@ def stored_parts(path) -> dict[str, bytes]:
             handle.seek(info.header_offset + 30 + name_size + extra_size)
             found[info.filename] = handle.read(info.compress_size)
     return found
+
+
+def minimal_xlsx(
+    path,
+    sheet_data: str,
+    *,
+    dimension: str | None = None,
+    shared_strings: str | None = None,
+    title: str = "Tổ",
+    compress_level: int | None = None,
+) -> Path:
+    """One worksheet around `sheet_data` (the <sheetData> content), the least a package needs
+    (ECMA-376 Part 2 §10.1: content types, package and workbook relationships)."""
+    path = Path(path)
+    dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
+    rels = [("rId1", f"{REL}/worksheet", "worksheets/sheet1.xml")]
+    types = ('<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+             'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')  # fmt: skip
+    if shared_strings is not None:
+        rels.append(("rId2", f"{REL}/sharedStrings", "sharedStrings.xml"))
+        types += ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                  'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')  # fmt: skip
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compress_level) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+            'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default '
+            'Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml"'
+            ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+            f'main+xml"/>{types}</Types>',
+        )
+        z.writestr("_rels/.rels", _rels([("rId1", f"{REL}/officeDocument", "xl/workbook.xml")]))
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{MAIN}" '
+            f'xmlns:r="{REL}"><sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>",
+        )
+        z.writestr("xl/_rels/workbook.xml.rels", _rels(rels))
+        if shared_strings is not None:
+            z.writestr("xl/sharedStrings.xml", shared_strings)
+        with z.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
+                f'{MAIN}">{dimension_xml}<sheetData>'.encode()
+            )
+            if callable(sheet_data):
+                sheet_data(sheet)
+            else:
+                sheet.write(sheet_data.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return path
