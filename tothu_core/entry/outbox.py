@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     last_attempt_at REAL,
     claimed_until   REAL,
     sent_at         TEXT,
-    rows_added      INTEGER
+    rows_added      INTEGER,
+    claimed_by      TEXT
 );
 CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (status, source_identity);
 """
@@ -212,9 +213,15 @@ class Outbox:
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """An outbox made before claims named their process gets the column (once: several
+    connections may try at the same moment)."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
     if _CLAIMANT_COLUMN not in columns:
-        db.execute(f"ALTER TABLE submissions ADD COLUMN {_CLAIMANT_COLUMN} TEXT")
+        try:
+            db.execute(f"ALTER TABLE submissions ADD COLUMN {_CLAIMANT_COLUMN} TEXT")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _boot_id() -> str:
