@@ -273,3 +273,23 @@ def test_libreoffice_opens_the_written_file_and_sees_the_entries(tmp_path):
     groups = next(out.glob("*Tổ*.csv"))
     with open(groups, encoding="utf-8") as handle:
         assert {row[3] for row in list(csv.reader(handle))[1:]} == {"30"}
+
+
+@pytest.mark.skipif(soffice is None, reason="LibreOffice (soffice) không có")
+def test_an_ods_saved_by_libreoffice_reads_merged_blocks_and_errors(tmp_path):
+    made = office_commune(tmp_path / "goc")
+    tabs = {"Tổ": [["Mã tổ", "Tên tổ", "Mã ấp", "Số hộ"], ["T1", "Tổ 1", "A1", Error("#REF!")],
+                   ["T2", "Tổ 2", None, Formula("14+16", 30)]]}  # fmt: skip
+    small = office_xlsx(tmp_path / "nho.xlsx", {**tabs, "Cũ": Tab([["x"]], hidden=True)})
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    for source in (made, small):
+        subprocess.run(
+            [soffice, profile, "--headless", "--convert-to", "ods", "--outdir",
+             str(tmp_path / "ods"), str(source)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+    raw = WorkbookSource(tmp_path / "ods" / "goc.ods").read_raw()
+    assert {row[2] for row in raw["Tổ"][1:]} == {"A1"} and {row[3] for row in raw["Tổ"][1:]} == {30}
+    assert raw.hidden == frozenset({"Cũ"})
+    small_raw = WorkbookSource(tmp_path / "ods" / "nho.ods").read_raw()
+    assert small_raw["Tổ"][1][3] == "#REF!" and small_raw["Tổ"][2][3] == 30

@@ -52,6 +52,7 @@ class CsvFolderSource(Source):
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self._tidied = False
 
     @property
     def label(self) -> str:
@@ -63,7 +64,7 @@ class CsvFolderSource(Source):
 
     def read_raw(self) -> RawWorkbook:
         files = self._csv_files()
-        if not getattr(self, "_tidied", False):
+        if not self._tidied:
             self._tidied = True
             for path in files:
                 remove_leftovers(path)

@@ -114,9 +114,10 @@ def append_rows_to_package(
 ) -> int:
     """Append `rows` (cells from column A) below the last row with a value of `sheet_title`.
 
-    A row whose `key_column` value is already in the tab, or repeated in `rows`, is skipped;
-    `known_new` (the caller's word that no row was sent before) skips the look-up. Returns
-    the number of rows written. Raises WriteError with a sentence for the office.
+    A row whose `key_column` value is already in the tab, or repeated in `rows`, is skipped.
+    The look-up is always made (it costs nothing while the key index is valid), so
+    `known_new` is accepted for the Source interface and not needed. Returns the number of
+    rows written. Raises WriteError with a sentence for the office.
     """
     try:
         with open_package(path) as package:
