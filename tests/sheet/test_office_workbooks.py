@@ -293,3 +293,22 @@ def test_an_ods_saved_by_libreoffice_reads_merged_blocks_and_errors(tmp_path):
     assert raw.hidden == frozenset({"Cũ"})
     small_raw = WorkbookSource(tmp_path / "ods" / "nho.ods").read_raw()
     assert small_raw["Tổ"][1][3] == "#REF!" and small_raw["Tổ"][2][3] == 30
+
+
+def test_a_merged_block_drawn_below_the_last_group_does_not_make_rows(tmp_path):
+    tabs = {
+        "Ấp": [["Mã ấp", "Tên ấp"], ["A1", "Ấp Mỹ An"]],
+        "Tổ": Tab(
+            rows=[["DANH SÁCH TỔ"], ["Mã tổ", "Tên tổ", "Mã ấp", "Số hộ"],
+                  ["T1", "Tổ 1", "A1", 10], ["T2", "Tổ 2", None, 12], ["T3", "Tổ 3", None, 14]],
+            merges=["C3:C13", "A1:D1"],
+        ),
+    }  # fmt: skip
+    path = office_xlsx(tmp_path / "gop.xlsx", tabs)
+    rows = WorkbookSource(path).read_raw()["Tổ"]
+    assert rows[0] == ["DANH SÁCH TỔ"] * 4  # the title across its block
+    assert [row[2] for row in rows[2:5]] == ["A1", "A1", "A1"]
+    assert len(rows) == 5  # rows 6-13 under the block hold nothing and are not made up
+    ds = load_dataset(WorkbookSource(path))
+    assert list(ds.groups["hamlet_id"]) == ["A1"] * 3
+    assert [p for p in ds.problems if p.tab == "Tổ"] == []
