@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 
 import openpyxl
 from filelock import FileLock
@@ -23,7 +28,7 @@ from tothu_core.entry.outbox import Outbox, OutboxRecord
 from tothu_core.entry.submit import EntryWriter
 from tothu_core.sheet.demo import write_workbook
 from tothu_core.sheet.snapshot import SnapshotStore
-from tothu_core.sheet.sources import workbook as workbook_module
+from tothu_core.sheet.sources import localfile
 from tothu_core.sheet.sources.workbook import WorkbookSource
 
 HEADER_ROW = 3
@@ -90,7 +95,7 @@ def test_cells_are_typed_and_formula_like_text_stays_text(tmp_path):
 
 
 def test_a_locked_workbook_keeps_the_entries_pending_until_it_is_free(tmp_path, monkeypatch):
-    monkeypatch.setattr(workbook_module, "LOCK_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(localfile, "LOCK_TIMEOUT_SECONDS", 0.2)
     writer = make_writer(tmp_path)
     ds = writer.store.get().snapshot.dataset
     path = writer.store.source.path
@@ -166,3 +171,90 @@ def test_a_press_while_another_sender_holds_the_submission_says_it_is_on_its_way
         "2 báo cáo này đang được gửi vào bảng tính; anh/chị không cần gửi lại."
     )
     assert ids(writer.store.source.path) == Counter()
+
+
+CRASHING_WRITER = """
+import sys, time
+from pathlib import Path
+from tests.entry.test_submit_local import make_writer
+from tests.entry.test_submit_sheets import submission, viewer
+from tothu_core.sheet.sources import zipfmt
+
+def hang(*args, **kwargs):  # the new file is half written when the process is killed
+    Path(args[2].name).write_bytes(b"PK half a workbook")
+    print("writing", flush=True)
+    time.sleep(600)
+
+zipfmt.write_archive = hang
+writer = make_writer(Path(sys.argv[1]))
+ds = writer.store.get().snapshot.dataset
+writer.submit(submission("CB05"), ds=ds, viewer=viewer("CB05"))
+"""
+
+
+def test_a_writer_killed_mid_save_leaves_nothing_and_its_entries_go_out_at_restart(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    make_writer(tmp_path)  # the workbook, as the office has it
+    before = (tmp_path / "so-lieu.xlsx").read_bytes()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_WRITER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert child.stdout.readline().strip() == "writing"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    leftovers = list(tmp_path.glob(".so-lieu-*.xlsx.tmp"))
+    assert len(leftovers) == 1 and (tmp_path / "so-lieu.xlsx").read_bytes() == before
+
+    # The server starts again: the half-written file goes, and the claim of the dead process
+    # does not hold the entries for CLAIM_SECONDS.
+    restarted = make_writer(tmp_path)
+    restarted.store.get()
+    assert not list(tmp_path.glob(".so-lieu-*.xlsx.tmp"))
+    assert restarted.pending_count() == 2
+    report = restarted.retry_pending()
+    assert (report.sent, report.rows_added, report.still_pending) == (1, 2, 0)
+    assert ids(tmp_path / "so-lieu.xlsx") == Counter({"P05-T05A": 1, "P05-T05B": 1})
+
+
+def test_a_claim_of_a_live_process_is_respected(tmp_path):
+    writer = make_writer(tmp_path)
+    ds = writer.store.get().snapshot.dataset
+    other = submission("CB12")
+    plan = build_rows(ds, other)
+    writer.outbox.add(
+        OutboxRecord(
+            submission_id=other.submission_id,
+            source_identity=writer.source_identity,
+            tab=plan.tab,
+            key_column=plan.key_column,
+            rows=plan.rows,
+            cadre_id="CB12",
+            month="11/2026",
+            groups=("T12A", "T12B"),
+            created_at=NOW,
+        )
+    )
+    assert writer.outbox.claim(other.submission_id)  # this very process holds it
+    assert make_writer(tmp_path).retry_pending().sent == 0
+
+
+def test_an_outbox_from_before_claims_named_their_process_still_works(tmp_path):
+    import sqlite3
+
+    from tothu_core.entry import outbox as outbox_module
+
+    path = tmp_path / "outbox.sqlite"
+    old_schema = outbox_module._SCHEMA.replace(",\n    claimed_by      TEXT", "")
+    with sqlite3.connect(path) as db:
+        db.executescript(old_schema)
+    box = Outbox(path)
+    record = OutboxRecord("S1", "workbook:x", "Sinh hoạt", 0, [["S1-T1"]], "CB01", "11/2026",
+                          ("T1",), NOW)  # fmt: skip
+    box.add(record)
+    assert box.claim("S1") and not box.claim("S1")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
+import pandas as pd
 import pytest
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
@@ -164,7 +166,8 @@ def test_append_lands_below_the_last_row_and_skips_known_keys(tmp_path):
     assert table[4][3] == dt.date(2016, 10, 5) and type(table[4][3]) is dt.date
     assert table[5][3] is None
     sheet = openpyxl.load_workbook(source.path)["Sinh hoạt"]
-    assert sheet["D5"].is_date and sheet["D5"].number_format == "dd/mm/yyyy"
+    # The new date takes the date format of the office's own cell above it.
+    assert sheet["D5"].is_date and sheet["D5"].number_format == sheet["D4"].number_format
 
 
 def test_text_starting_with_equals_stays_text(tmp_path):
@@ -261,7 +264,7 @@ def test_csv_append_keeps_the_file_and_skips_known_keys(tmp_path):
     text = (source.folder / "Sinh hoạt.csv").read_text("utf-8")
     assert text == (
         "Tháng,Mã tổ,Mã cán bộ,Ngày họp,Mã phiếu\n09/2016,T001,CB01,26/09/2016,P1\n"
-        '10/2016,T002,CB01,05/10/2016,P2\n11/2016,T003,CB01,,P3,"=HYPERLINK(""x"")"\n'
+        '10/2016,T002,CB01,05/10/2016,P2\n11/2016,T003,CB01,,P3,"\'=HYPERLINK(""x"")"\n'
     )
     assert source.append_rows("Cán bộ", [["CB02", "Phạm Thanh Diễn", "0912345678"]]) == 1
     raw = (source.folder / "Cán bộ.csv").read_bytes()
@@ -291,3 +294,82 @@ def test_csv_failed_save_leaves_the_file_intact(tmp_path, monkeypatch):
     assert (source.folder / "Sinh hoạt.csv").read_bytes() == before
     assert set(source.read_raw()) == {"Cán bộ", "Sinh hoạt"}
     assert not [p for p in source.folder.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- CSV folder: sizes, encodings, neutralising ---------------------------------------------
+
+
+def test_csv_fields_of_any_size_are_read(tmp_path):
+    folder = tmp_path / "so"
+    folder.mkdir()
+    long_text = "Bà con kiến nghị sửa đường. " * 10_000  # 290,000 characters, over csv's 128 kB
+    (folder / "Sinh hoạt.csv").write_text(f'Mã tổ,Kiến nghị\nT1,"{long_text}"\n', "utf-8")
+    assert CsvFolderSource(folder).read_raw()["Sinh hoạt"][1] == ["T1", long_text]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+     ("utf-16-be", b"\xfe\xff"), ("cp1258", b"")],
+    ids=["utf-8", "utf-8-bom", "utf-16-le", "utf-16-be", "windows-1258"],
+)  # fmt: skip
+def test_csv_encodings_are_read_and_kept_when_appending(tmp_path, encoding, prefix):
+    folder = tmp_path / "so"
+    folder.mkdir()
+    text = "Mã tổ,Tên tổ,Mã phiếu\r\nT1,Tổ Mỹ Thạnh,P1\r\n"
+    if encoding == "cp1258":
+        # Windows-1258 keeps tone marks apart from their letters (ổ = ô + U+0309).
+        data = (
+            "Ma\u0303 tô\u0309,Tên tô\u0309,Ma\u0303 phiê\u0301u\r\n"
+            "T1,Tô\u0309 My\u0303 Tha\u0323nh,P1\r\n"
+        )
+        raw = data.encode("cp1258")
+    else:
+        raw = prefix + text.encode(encoding)
+    (folder / "Tổ.csv").write_bytes(raw)
+    source = CsvFolderSource(folder)
+    rows = source.read_raw()["Tổ"]
+    assert [[unicodedata.normalize("NFC", c) for c in row] for row in rows] == [
+        ["Mã tổ", "Tên tổ", "Mã phiếu"],
+        ["T1", "Tổ Mỹ Thạnh", "P1"],
+    ]
+    assert source.append_rows("Tổ", [["T2", "Tổ Ấp Đông", "P2"]], key_column=2) == 1
+    after = (folder / "Tổ.csv").read_bytes()
+    assert after.startswith(raw)  # the office's bytes as they were
+    codec = "cp1258" if encoding == "cp1258" else encoding
+    added = after[len(raw) :].decode(codec)
+    assert unicodedata.normalize("NFC", added) == "T2,Tổ Ấp Đông,P2\r\n"
+    assert unicodedata.normalize("NFC", source.read_raw()["Tổ"][2][1]) == "Tổ Ấp Đông"
+
+
+def test_csv_in_another_encoding_is_refused_naming_the_encodings(tmp_path):
+    folder = tmp_path / "so"
+    folder.mkdir()
+    (folder / "Tổ.csv").write_bytes("Mã,Tên\nT001,Hòa\n".encode("latin-1"))
+    with pytest.raises(SourceError, match="UTF-8, UTF-16 và Windows-1258") as caught:
+        CsvFolderSource(folder).read_raw()
+    assert "Tổ.csv" in str(caught.value) and "CSV UTF-8" in str(caught.value)
+
+
+def test_csv_formula_like_text_is_neutralised_like_the_exports(tmp_path):
+    from tothu_core.outputs.exportfile import to_csv_bytes
+
+    source = make_csv_folder(tmp_path / "so")
+    typed = ['=HYPERLINK("http://x","bấm")', "+84 912", "-5 hộ", "@SUM(A1)", " =1+1", "Tốt"]
+    rows = [["12/2016", "T009", "CB01", None, f"N{i}", text] for i, text in enumerate(typed)]
+    source.append_rows("Sinh hoạt", rows, key_column=4)
+    written = (source.folder / "Sinh hoạt.csv").read_text("utf-8").splitlines()[2:]
+    export = to_csv_bytes(pd.DataFrame({"x": typed})).decode("utf-8-sig").splitlines()[1:]
+    assert [line.split(",", 5)[5] for line in written] == export
+    # Read back, the cells are what the cadre typed; numbers stay numbers, not text.
+    assert [row[5] for row in source.read_raw()["Sinh hoạt"][2:]] == typed
+    source.append_rows("Sinh hoạt", [["12/2016", "T010", "CB01", None, "Q1", -5]])
+    assert (source.folder / "Sinh hoạt.csv").read_text("utf-8").endswith(",Q1,-5\n")
+
+
+def test_a_crashed_csv_write_leaves_nothing_behind_at_the_next_start(tmp_path):
+    source = make_csv_folder(tmp_path / "so")
+    leftover = source.folder / ".Sinh hoạt-x1y2.csv.tmp"
+    leftover.write_text("nửa tệp", "utf-8")
+    assert set(CsvFolderSource(source.folder).read_raw()) == {"Cán bộ", "Sinh hoạt"}
+    assert not leftover.exists()

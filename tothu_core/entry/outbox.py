@@ -16,6 +16,8 @@ Each call opens its own connection: safe from many threads and processes at once
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -52,10 +54,13 @@ CREATE TABLE IF NOT EXISTS submissions (
     last_attempt_at REAL,
     claimed_until   REAL,
     sent_at         TEXT,
-    rows_added      INTEGER
+    rows_added      INTEGER,
+    claimed_by      TEXT
 );
 CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (status, source_identity);
 """
+# Who holds a claim (added to outboxes made before it; see _add_missing_columns).
+_CLAIMANT_COLUMN = "claimed_by"
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Outbox:
             if not self._ready:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(_SCHEMA)
+                _add_missing_columns(connection)
                 self._ready = True
             yield connection
         finally:
@@ -139,14 +145,20 @@ class Outbox:
         return _record(row) if row else None
 
     def claim(self, submission_id: str, *, seconds: float = CLAIM_SECONDS) -> bool:
-        """Take the right to send a pending submission for a while; False if sent or taken."""
+        """Take the right to send a pending submission for a while; False if sent or taken.
+
+        The claim records which process took it (see `process_identity`), so a claim whose
+        process has died (killed during a write, the server restarted) is released at once
+        instead of blocking the entry until it expires.
+        """
         now = self._clock()
         with self._connect() as db:
+            _release_dead_claims(db, now)
             changed = db.execute(
                 "UPDATE submissions SET claimed_until = ?, attempts = attempts + 1, "
-                "last_attempt_at = ? WHERE submission_id = ? AND status = ? "
-                "AND (claimed_until IS NULL OR claimed_until < ?)",
-                (now + seconds, now, submission_id, PENDING, now),
+                f"last_attempt_at = ?, {_CLAIMANT_COLUMN} = ? WHERE submission_id = ? "
+                "AND status = ? AND (claimed_until IS NULL OR claimed_until < ?)",
+                (now + seconds, now, process_identity(), submission_id, PENDING, now),
             ).rowcount
         return changed == 1
 
@@ -206,6 +218,7 @@ class Outbox:
         `idle_seconds` and not claimed by a sender right now."""
         now = self._clock()
         with self._connect() as db:
+            _release_dead_claims(db, now)
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM submissions WHERE status = ? AND source_identity = ? "
                 "AND (claimed_until IS NULL OR claimed_until < ?) "
@@ -238,6 +251,81 @@ class Outbox:
                 (PENDING, MISPLACED, source_identity, cadre_id, month),
             ).fetchall()
         return {group: created for groups, created in rows for group in json.loads(groups)}
+
+
+# -- claims held by processes that are gone --------------------------------------------------
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """An outbox made before claims named their process gets the column (once: several
+    connections may try at the same moment)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+    if _CLAIMANT_COLUMN not in columns:
+        try:
+            db.execute(f"ALTER TABLE submissions ADD COLUMN {_CLAIMANT_COLUMN} TEXT")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
+
+
+def _boot_id() -> str:
+    """This boot of the machine (Linux: /proc/sys/kernel/random/boot_id); "" elsewhere."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When process `pid` started, in clock ticks since boot (proc(5), /proc/PID/stat field
+    22), which tells a live process from a later one that got the same pid; None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+_BOOT = _boot_id()
+
+
+def process_identity() -> str:
+    """host|boot|pid|start of this process, as stored with a claim."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}|{_BOOT}|{pid}|{_start_ticks(pid) or ''}"
+
+
+def claimant_is_gone(identity: str | None) -> bool:
+    """True only when we can tell for sure: same host and boot, and no process with that pid
+    and start time (a machine rebooted since counts as gone). Without /proc (Windows, macOS)
+    nothing is judged gone and claims simply expire."""
+    if not identity:
+        return False
+    host, boot, pid, start = (identity.split("|") + ["", "", "", ""])[:4]
+    if host != socket.gethostname() or not _BOOT or not boot or not start:
+        return False
+    if boot != _BOOT:
+        return True
+    return not pid.isdigit() or _start_ticks(int(pid)) != start
+
+
+def _release_dead_claims(db: sqlite3.Connection, now: float) -> None:
+    held = db.execute(
+        f"SELECT submission_id, {_CLAIMANT_COLUMN} FROM submissions WHERE status = ? "
+        "AND claimed_until IS NOT NULL AND claimed_until >= ?",
+        (PENDING, now),
+    ).fetchall()
+    for submission_id, identity in held:
+        if claimant_is_gone(identity):
+            db.execute(
+                f"UPDATE submissions SET claimed_until = NULL WHERE submission_id = ? "
+                f"AND {_CLAIMANT_COLUMN} = ?",
+                (submission_id, identity),
+            )
 
 
 _COLUMNS = (

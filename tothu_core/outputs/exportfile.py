@@ -27,6 +27,9 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from tothu_core.sheet.cellsafety import FORMULA_START_RE as _FORMULA_START_RE
+from tothu_core.sheet.cellsafety import is_missing as _is_missing
+from tothu_core.sheet.cellsafety import neutralize
 from tothu_core.sheet.contract import DATE_FORMAT, DATETIME_FORMAT
 from tothu_core.textnorm import strip_diacritics
 
@@ -36,10 +39,6 @@ MIME_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
-# OWASP's formula starters plus NUL (ASVS 1.2.10). Leading spaces do not hide a formula:
-# importers may trim them (Google Sheets does by default).
-_FORMULA_START = r"^(?:[\t\r\x00]|[ \t\r\n\u00a0]*[=+\-@])"
-_FORMULA_START_RE = re.compile(_FORMULA_START)
 # Cheap first-character filter before the regex: it keeps 400k-row exports fast.
 _SUSPECT_FIRST = ("=", "+", "-", "@", "\t", "\r", "\x00", " ", "\n", "\u00a0")
 # Control characters XML (hence XLSX) cannot hold; same set as openpyxl's check.
@@ -59,20 +58,6 @@ _SHEET_NAME_MAX = 31
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 DATE, DATETIME = "date", "datetime"
-
-
-def neutralize(value: Any) -> Any:
-    """One cell made safe for a spreadsheet: formula-looking text gets a leading `'`.
-
-    Real numbers (a negative one included), booleans, dates and times are returned as they
-    are; missing values (None, NaN, NaT, NA) become ""; anything else is written as text.
-    """
-    if _is_missing(value):
-        return ""
-    if isinstance(value, (numbers.Number, date, time)):
-        return value
-    text = str(value)
-    return "'" + text if _FORMULA_START_RE.match(text) else text
 
 
 def to_csv_bytes(
@@ -197,17 +182,6 @@ def export_filename(
 def _filename_part(text: str) -> str:
     ascii_text = strip_diacritics(unicodedata.normalize("NFC", str(text)))
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        try:
-            return bool(pd.isna(value))
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 def _is_plain_number(value: Any) -> bool:

@@ -2,6 +2,17 @@
 
 For offices that export from another program. Every cell is text, as CSV has no types;
 the reader parses dates and numbers the same way it does for typed cells.
+
+- Any field size: Python's csv module refuses fields over 128 kB by default; an office
+  cell can hold far more (Excel: 32,767 characters, LibreOffice more), so the limit is
+  lifted and only the file's size is bounded (`MAX_CSV_BYTES`).
+- Encodings, told by the file itself: UTF-8 with or without a BOM (Excel's «CSV UTF-8»),
+  UTF-16 with its BOM (Excel's «Unicode Text»), and Windows-1258, the Vietnamese Windows code
+  page (Excel's plain «CSV» on a Vietnamese Windows), accepted only when it decodes to
+  Vietnamese text; anything else is refused with a sentence naming the encodings read.
+- Appending keeps the file's own bytes, encoding and line ending; text a cadre typed that a
+  spreadsheet could run as a formula gets a leading `'`, exactly as the exports do
+  (`sheet/cellsafety.neutralize`), and that `'` is taken off again when the folder is read.
 """
 
 from __future__ import annotations
@@ -10,10 +21,13 @@ import csv
 import datetime as dt
 import io
 import os
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from tothu_core.errors import SourceError, SourceNotFound, WriteError
 from tothu_core.sheet import contract
+from tothu_core.sheet.cellsafety import neutralize, unneutralize
 from tothu_core.sheet.reader import plan_append
 from tothu_core.sheet.sources.base import (
     AppendResult,
@@ -23,10 +37,22 @@ from tothu_core.sheet.sources.base import (
     Source,
     WriteTarget,
 )
-from tothu_core.sheet.sources.workbook import file_lock, replace_file_atomically
+from tothu_core.sheet.sources.localfile import file_lock, remove_leftovers, replace_file_atomically
 from tothu_core.textnorm import loose_key
 
 _BOM = "\ufeff"
+# The csv module's own limit is 128 kB per field; 2**31 - 1 fits a C long on every platform.
+csv.field_size_limit(2**31 - 1)
+MAX_CSV_BYTES = 256 * 2**20
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_VIETNAMESE_VOWELS = "aăâeêioôơuưy"
+_VIETNAMESE = frozenset(
+    unicodedata.normalize("NFC", base + tone)
+    for vowel in _VIETNAMESE_VOWELS + _VIETNAMESE_VOWELS.upper()
+    for base in (vowel,)
+    for tone in ("", *_TONE_MARKS)
+) | set("đĐ“”‘’–—…₫°·€§×")
 
 
 class CsvFolderSource(Source):
@@ -34,6 +60,7 @@ class CsvFolderSource(Source):
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
+        self._tidied = False
 
     @property
     def label(self) -> str:
@@ -44,7 +71,12 @@ class CsvFolderSource(Source):
         return f"{self.kind}:{self.folder.resolve()}"
 
     def read_raw(self) -> RawWorkbook:
-        return {path.stem: _read_rows(path)[0] for path in self._csv_files()}
+        files = self._csv_files()
+        if not self._tidied:
+            self._tidied = True
+            for path in files:
+                remove_leftovers(path)
+        return {path.stem: _read_rows(path)[0] for path in files}
 
     def append_rows(
         self,
@@ -56,6 +88,7 @@ class CsvFolderSource(Source):
     ) -> int:
         path = self._file_of(tab)
         with file_lock(path):
+            remove_leftovers(path)
             existing, text = _read_rows(path)
             known = {
                 row[key_column].strip()
@@ -65,16 +98,20 @@ class CsvFolderSource(Source):
             new_rows = []
             for row in rows:
                 cells = [_as_text(value) for value in row]
+                safe = [
+                    neutralize(c) if isinstance(v, str) else c
+                    for v, c in zip(row, cells, strict=True)
+                ]
                 has_key = key_column is not None and key_column < len(cells)
                 key = cells[key_column].strip() if has_key else ""
                 if key and key in known:
                     continue
                 if key:
                     known.add(key)
-                new_rows.append(cells)
+                new_rows.append(safe)
             if not new_rows:
                 return 0
-            replace_file_atomically(path, lambda temp: _write(temp, text, new_rows))
+            replace_file_atomically(path, lambda temp: _write(temp, text, new_rows, path.name))
         return len(new_rows)
 
     def append_records(
@@ -114,45 +151,116 @@ class CsvFolderSource(Source):
         )
 
 
-def _read_rows(path: Path) -> tuple[RawTab, str]:
-    """Rows of one CSV file (all text, "" as None) and its decoded text."""
+@dataclass
+class _Decoded:
+    raw: bytes
+    text: str  # without a BOM
+    encoding: str  # "utf-8", "utf-16-le", "utf-16-be" or "cp1258"
+
+
+def _read_rows(path: Path) -> tuple[RawTab, _Decoded]:
+    """Rows of one CSV file (all text, "" as None, a neutralising `'` taken off)."""
+    decoded = _decode(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise SourceError(
-            f"Tệp {path.name} không phải mã UTF-8 nên chữ tiếng Việt bị lỗi. "
-            "Hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dạng CSV UTF-8."
-        ) from error
-    except OSError as error:
-        raise SourceError(
-            f"Không đọc được tệp {path.name} ({error.strerror or error}). "
-            "Hãy kiểm tra quyền truy cập thư mục."
-        ) from error
-    body = text.removeprefix(_BOM)
-    try:
-        rows = [[cell or None for cell in row] for row in csv.reader(io.StringIO(body, newline=""))]
+        rows = [
+            [unneutralize(cell) if cell else None for cell in row]
+            for row in csv.reader(io.StringIO(decoded.text, newline=""))
+        ]
     except csv.Error as error:
         raise SourceError(
             f"Tệp {path.name} không đúng định dạng CSV ({error}). "
             "Hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dạng CSV UTF-8."
         ) from error
-    return rows, text
+    return rows, decoded
 
 
-def _write(temp_path: str, old_text: str, new_rows: list[list[str]]) -> None:
-    """The old text as it was, then the new rows in the file's own line ending.
+def _decode(path: Path) -> _Decoded:
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise SourceError(
+                f"Tệp {path.name} lớn quá {MAX_CSV_BYTES // 2**20} MB để đọc an toàn. Hãy chuyển "
+                "số liệu các năm cũ sang tệp khác rồi thử lại."
+            )
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(
+            f"Không đọc được tệp {path.name} ({error.strerror or error}). "
+            "Hãy kiểm tra quyền truy cập thư mục."
+        ) from error
+    for bom, encoding in _UTF16_BOMS.items():
+        if raw.startswith(bom):
+            try:
+                return _Decoded(raw, raw[2:].decode(encoding), encoding)
+            except UnicodeDecodeError as error:
+                raise SourceError(_encoding_sentence(path.name, "UTF-16 bị hỏng")) from error
+    try:
+        return _Decoded(raw, raw.decode("utf-8").removeprefix(_BOM), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1258")
+    except UnicodeDecodeError as error:
+        raise SourceError(_encoding_sentence(path.name, "không rõ")) from error
+    if not _looks_vietnamese(text):
+        raise SourceError(_encoding_sentence(path.name, "không phải UTF-8 hay Windows-1258"))
+    return _Decoded(raw, text, "cp1258")
 
-    A new (empty) file gets a BOM, so Excel opens its Vietnamese text as UTF-8.
-    """
+
+def _looks_vietnamese(text: str) -> bool:
+    """Windows-1258 decodes almost any bytes; only text made of Vietnamese letters, ASCII
+    and common punctuation is taken for it (a Latin-1 or TCVN3 file is not)."""
+    composed = unicodedata.normalize("NFC", text)
+    return all(ch.isascii() or ch in _VIETNAMESE for ch in composed)
+
+
+def _encoding_sentence(name: str, what: str) -> str:
+    return (
+        f"Tệp {name} không đọc được: mã chữ {what} (chương trình đọc UTF-8, UTF-16 và "
+        "Windows-1258), chữ tiếng Việt sẽ bị lỗi. Hãy mở tệp bằng Excel hoặc LibreOffice và "
+        "lưu lại dạng «CSV UTF-8»."
+    )
+
+
+def _write(temp_path: str, old: _Decoded, new_rows: list[list[str]], name: str) -> None:
+    """The old bytes as they were, then the new rows in the file's own encoding and line
+    ending. A new (empty) file gets a UTF-8 BOM, so Excel opens its Vietnamese text."""
+    old_text = old.text
     if old_text.strip(_BOM + " \r\n"):
         line_end = "\r\n" if "\r\n" in old_text else "\n"
-        head = old_text if old_text.endswith(("\n", "\r")) else old_text + line_end
+        head = old.raw
+        if not old_text.endswith(("\n", "\r")):
+            head += _encode(line_end, old.encoding, name)
+        encoding = old.encoding
     else:
-        line_end, head = "\r\n", _BOM
+        line_end, head, encoding = "\r\n", _BOM.encode("utf-8"), "utf-8"
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator=line_end).writerows(new_rows)
-    with open(temp_path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(head + buffer.getvalue())
+    with open(temp_path, "wb") as handle:
+        handle.write(head + _encode(buffer.getvalue(), encoding, name))
+
+
+def _encode(text: str, encoding: str, name: str) -> bytes:
+    if encoding != "cp1258":
+        return text.encode(encoding)
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        # Windows-1258 has the base letters (ă, ê, ơ...) and the five tone marks apart.
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONE_MARKS))
+        tones = "".join(c for c in parts if c in _TONE_MARKS)
+        try:
+            out += (base + tones).encode("cp1258")
+        except UnicodeEncodeError as error:
+            raise WriteError(
+                f"Chữ «{char}» không ghi được vào tệp {name} (mã Windows-1258). Hãy lưu tệp lại "
+                "dạng «CSV UTF-8» bằng Excel hoặc LibreOffice rồi gửi lại."
+            ) from error
+    return bytes(out)
 
 
 def _as_text(value: Cell) -> str:

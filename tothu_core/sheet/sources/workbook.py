@@ -1,36 +1,66 @@
-"""A workbook file on this computer (.xlsx, or .ods read-only): the offline backend.
+"""A workbook file on this computer (.xlsx/.xlsm, or .ods read-only): the offline backend.
 
-Reading uses python-calamine (fast, xlsx and ods alike). Writing loads the workbook with
-openpyxl under a file lock and swaps in a complete new file with os.replace, so a crash or a
-full disk halfway through never leaves a half-written workbook behind.
+Reading: the file is first checked as a package (`xlsx_package`: what it really is, zip
+bombs, how far each tab's cells reach, so memory follows the data present), then read by
+python-calamine, which gives what Excel and LibreOffice cached for formulas. Two things
+python-calamine drops are put back from our scan: formula error values (`#REF!`, read as
+that text so the reader names the cell) and, in .ods files, merged blocks. A merged block's
+value is given to every cell it covers, in its first row and in every covered row that
+holds data of its own: a block reaching below the last entry does not turn blank rows into
+half-filled ones. Hidden tabs are listed in `RawWorkbook.hidden`.
+
+Writing (`xlsx_append`): rows go into the tab's worksheet part and every other part of the
+package is copied byte for byte, under a file lock, into a new file swapped in whole; a
+file open for editing in Excel or LibreOffice is not written (the office's next Save would
+undo it) and the entries wait in the outbox.
+
+Every failure, whatever the file holds, is a SourceError (reading) or WriteError (writing)
+with one sentence naming the file, the tab and the fix: never an uncaught exception or a
+dead process, so the app keeps serving its last good snapshot.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
 import python_calamine
-from filelock import FileLock, Timeout
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from tothu_core.errors import SourceError, SourceNotFound, WriteError
 from tothu_core.sheet.reader import plan_append
+from tothu_core.sheet.sources import localfile
 from tothu_core.sheet.sources.base import AppendResult, Cell, RawWorkbook, Source, WriteTarget
-from tothu_core.textnorm import loose_key
+from tothu_core.sheet.sources.localfile import (  # noqa: F401 - the names csvdir and tests use
+    LOCK_TIMEOUT_SECONDS,
+    file_lock,
+    replace_file_atomically,
+)
+from tothu_core.sheet.sources.xlsx_append import (
+    DATE_FORMAT_CODE,
+    DATETIME_FORMAT_CODE,
+    append_rows_to_package,
+)
+from tothu_core.sheet.sources.xlsx_package import (
+    MAX_CELLS,
+    MAX_TOTAL_AREA,
+    Package,
+    Sentences,
+    SheetScan,
+    allowed_area,
+    check_shared_strings,
+    count_text,
+    open_package,
+    scan_ods,
+    scan_worksheet,
+)
 
-# How long a writer waits for another writer of the same file before giving up.
-LOCK_TIMEOUT_SECONDS = 30
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
-# Excel shows appended dates the way the office writes them, day first.
-DATE_CELL_FORMAT = "dd/mm/yyyy"
-DATETIME_CELL_FORMAT = "dd/mm/yyyy hh:mm:ss"
+# Excel shows appended dates the way the office writes them, day first (the demo uses these).
+DATE_CELL_FORMAT = DATE_FORMAT_CODE
+DATETIME_CELL_FORMAT = DATETIME_FORMAT_CODE
+Merge = tuple[tuple[int, int], tuple[int, int]]
 # Rows read to find a tab's header again before writing: as last seen, plus room.
 HEADER_SEARCH_ROWS = 30
 
@@ -41,6 +71,7 @@ class WorkbookSource(Source):
     def __init__(self, path: str | os.PathLike, *, is_demo: bool = False):
         self.path = Path(path)
         self.is_demo = is_demo
+        self._tidied = False
 
     @property
     def label(self) -> str:
@@ -56,24 +87,12 @@ class WorkbookSource(Source):
                 f"Không tìm thấy tệp bảng tính {self.path}. "
                 "Hãy kiểm tra lại đường dẫn trong phần cấu hình nguồn dữ liệu."
             )
-        try:
-            workbook = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        except python_calamine.PasswordError as error:
-            raise SourceError(
-                f"Tệp {self.path.name} đang đặt mật khẩu nên chương trình không đọc được. "
-                "Hãy bỏ mật khẩu (lưu lại bản không mật khẩu) rồi thử lại."
-            ) from error
-        except (python_calamine.CalamineError, OSError, ValueError) as error:
-            raise SourceError(
-                f"Không đọc được tệp {self.path.name}: tệp bị hỏng hoặc không phải bảng tính "
-                ".xlsx/.ods. Hãy mở thử bằng Excel hoặc LibreOffice rồi lưu lại thành .xlsx."
-            ) from error
-        with workbook:
-            return {
-                sheet.name: _sheet_rows(workbook, sheet.name)
-                for sheet in workbook.sheets_metadata
-                if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
-            }
+        self._tidy_once()
+        with open_package(self.path) as package:
+            scans = _scan(package)
+            package.handle.seek(0)
+            data = package.handle.read()
+        return _read_cells(self.path.name, data, scans)
 
     def append_rows(
         self,
@@ -95,17 +114,14 @@ class WorkbookSource(Source):
                 "Hãy kiểm tra lại đường dẫn trong phần cấu hình nguồn dữ liệu."
             )
         with file_lock(self.path):
-            workbook = self._load_for_writing()
-            sheet = _find_sheet(workbook, tab, self.path.name)
-            last_row, existing_keys = _scan(sheet, key_column)
-            new_rows = _without_known_keys(rows, key_column, existing_keys)
-            if not new_rows:
-                return 0
-            for offset, row in enumerate(new_rows, start=1):
-                for column, value in enumerate(row, start=1):
-                    _set_cell(sheet.cell(row=last_row + offset, column=column), value)
-            replace_file_atomically(self.path, workbook.save)
-        return len(new_rows)
+            self._tidied = True
+            localfile.remove_leftovers(self.path)
+            editor = localfile.office_editor(self.path)
+            if editor is not None:
+                raise WriteError(localfile.closing_sentence(self.path.name, editor))
+            return append_rows_to_package(
+                self.path, tab, rows, key_column=key_column, known_new=known_new
+            )
 
     def append_records(
         self,
@@ -126,57 +142,86 @@ class WorkbookSource(Source):
             # The header moved further down than expected: look at the whole tab.
             top = _top_rows(self.path, target.title, None)
             plan = plan_append(target.tab, target.title, top, records, key=key)
-        return AppendResult(self.append_rows(target.title, plan.rows, key_column=plan.key_column))
+        added = self.append_rows(
+            target.title, plan.rows, key_column=plan.key_column, known_new=known_new
+        )
+        return AppendResult(added)
 
-    def _load_for_writing(self) -> openpyxl.Workbook:
-        try:
-            return openpyxl.load_workbook(self.path, keep_vba=self.path.suffix == ".xlsm")
-        except Exception as error:  # openpyxl raises many unrelated types for a bad file
-            raise WriteError(
-                f"Không mở được tệp {self.path.name} để ghi: tệp bị hỏng hoặc không phải .xlsx. "
-                "Hãy mở thử bằng Excel rồi lưu lại; các báo cáo chưa ghi vẫn được giữ lại."
-            ) from error
+    def _tidy_once(self) -> None:
+        """At the first read after a start: temporary files a crashed write left behind."""
+        if not self._tidied:
+            self._tidied = True
+            localfile.remove_leftovers(self.path)
 
 
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """One writer at a time for `path`, across threads and processes."""
+def _scan(package: Package) -> dict[str, SheetScan]:
+    """Each tab's scan, after the whole workbook has been found small enough to build."""
+    if package.kind == "ods":
+        scans = scan_ods(package)
+    else:
+        check_shared_strings(package)
+        scans = {
+            sheet.title: scan_worksheet(package, sheet) for sheet in package.sheets if sheet.part
+        }
+    values = sum(scan.values for scan in scans.values())
+    if values > MAX_CELLS:
+        raise SourceError(
+            Sentences.too_big(
+                package.name, f"{count_text(values)} ô có dữ liệu, quá {count_text(MAX_CELLS)} ô"
+            )
+        )
+    for title, scan in scans.items():
+        if scan.area > allowed_area(scan.values):
+            raise SourceError(
+                Sentences.far_cell(package.name, title, scan.far_cell, scan.area, scan.values)
+            )
+    area = sum(scan.area for scan in scans.values())
+    if area > MAX_TOTAL_AREA:
+        raise SourceError(Sentences.too_big(package.name, f"{count_text(area)} ô phải đọc"))
+    return scans
+
+
+def _read_cells(name: str, data: bytes, scans: dict[str, SheetScan]) -> RawWorkbook:
+    """python-calamine over the very bytes that were checked (not the path, which another
+    writer may have replaced in between)."""
     try:
-        with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_SECONDS):
-            yield
-    except Timeout as error:
-        raise WriteError(
-            f"Tệp {path.name} đang được người khác ghi quá lâu. "
-            "Hãy chờ ít phút rồi gửi lại; báo cáo chưa ghi vẫn được giữ lại."
-        ) from error
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as error:
+        raise SourceError(Sentences.password(name)) from error
+    except BaseException as error:  # noqa: BLE001 - a Rust panic arrives as a BaseException
+        _reraise_interrupts(error)
+        raise SourceError(Sentences.damaged(name, _detail(error))) from error
+    tabs: dict[str, list[list[Cell]]] = {}
+    hidden = []
+    with workbook:
+        for sheet in workbook.sheets_metadata:
+            if sheet.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            scan = scans.get(sheet.name, SheetScan())
+            try:
+                rows, merges = _sheet_rows(workbook, sheet.name)
+            except BaseException as error:  # noqa: BLE001 - as above
+                _reraise_interrupts(error)
+                raise SourceError(Sentences.damaged(name, _detail(error), sheet.name)) from error
+            _put_errors(rows, scan.errors)
+            _fill_merged(rows, merges if merges is not None else scan.merges)
+            tabs[sheet.name] = rows
+            if sheet.visible != python_calamine.SheetVisibleEnum.Visible:
+                hidden.append(sheet.name)
+    return RawWorkbook(tabs, hidden=hidden)
 
 
-def replace_file_atomically(path: Path, write: Callable[[str], object]) -> None:
-    """Write a complete new file beside `path` with `write(temp_path)`, then swap it in."""
-    handle, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=f"{path.suffix}.tmp"
-    )
-    os.close(handle)
-    try:
-        write(temp_name)
-        shutil.copymode(path, temp_name)
-        os.replace(temp_name, path)
-    except OSError as error:
-        raise WriteError(
-            f"Không ghi được vào tệp {path.name} ({error.strerror or error}). "
-            "Nếu tệp đang mở trong Excel, hãy đóng lại rồi gửi lại; tệp cũ vẫn nguyên vẹn."
-        ) from error
-    except Exception as error:  # any failure while saving: the old file must stay in place
-        raise WriteError(
-            f"Không ghi được vào tệp {path.name}: lỗi khi lưu ({error}). "
-            "Tệp cũ vẫn nguyên vẹn; báo cáo chưa ghi vẫn được giữ lại để gửi lại."
-        ) from error
-    finally:
-        if os.path.exists(temp_name):
-            os.remove(temp_name)
+def _reraise_interrupts(error: BaseException) -> None:
+    if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise error
 
 
-def _sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> list[list[Cell]]:
+def _detail(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"chương trình đọc bảng tính báo «{text[:200]}»"
+
+
+def _sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str):
     """Rows from the sheet's own row 1 and column A, so row numbers in messages match the sheet.
 
     Rows are converted one at a time and a repeated text is kept once: a province's workbook
@@ -187,7 +232,8 @@ def _sheet_rows(workbook: python_calamine.CalamineWorkbook, name: str) -> list[l
     # iter_rows starts at row 1 but at the first used column: put the empty columns back.
     lead = [None] * sheet.start[1] if sheet.start else []
     texts: dict[str, str] = {}
-    return [lead + [_cell(value, texts) for value in row] for row in sheet.iter_rows()]
+    rows = [lead + [_cell(value, texts) for value in row] for row in sheet.iter_rows()]
+    return rows, sheet.merged_cell_ranges
 
 
 def _cell(value: Cell, texts: dict[str, str]) -> Cell:
@@ -201,6 +247,44 @@ def _cell(value: Cell, texts: dict[str, str]) -> Cell:
     return value
 
 
+def _put_errors(rows: list[list[Cell]], errors: dict[tuple[int, int], str]) -> None:
+    """A formula's error value as its text (the contract: an error naming the cell)."""
+    for (row, column), text in errors.items():
+        if row >= len(rows) or not text:
+            continue
+        cells = rows[row]
+        if column >= len(cells):
+            cells.extend([None] * (column + 1 - len(cells)))
+        cells[column] = text
+
+
+def _fill_merged(rows: list[list[Cell]], merges: list[Merge]) -> None:
+    """The value of each merged block in the cells it covers (see the module's docstring).
+
+    Blocks are clipped to the rows and columns the sheet has, so a block drawn down to row
+    1048576 costs nothing.
+    """
+    if not merges or not rows:
+        return
+    width = max(len(row) for row in rows)
+    own_data = [any(cell is not None for cell in row) for row in rows]
+    for (top, left), (bottom, right) in merges:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        if value is None:
+            continue
+        right = min(right, width - 1)
+        for number in range(top, min(bottom, len(rows) - 1) + 1):
+            if number != top and not own_data[number]:
+                continue
+            cells = rows[number]
+            if right >= len(cells):
+                cells.extend([None] * (right + 1 - len(cells)))
+            for column in range(left, right + 1):
+                cells[column] = value
+
+
 def _top_rows(path: Path, tab: str, limit: int | None) -> list[list[Cell]]:
     """The first `limit` rows of a tab (None: all), streamed without loading the workbook."""
     try:
@@ -211,77 +295,13 @@ def _top_rows(path: Path, tab: str, limit: int | None) -> list[list[Cell]]:
             "Hãy mở thử bằng Excel rồi lưu lại; các báo cáo chưa ghi vẫn được giữ lại."
         ) from error
     try:
-        sheet = _find_sheet(workbook, tab, path.name)
+        if tab not in workbook.sheetnames:
+            found = ", ".join(f"«{name}»" for name in workbook.sheetnames)
+            raise WriteError(
+                f"Tệp {path.name} không có trang «{tab}» để ghi (các trang đang có: {found}). "
+                "Hãy thêm lại trang đó rồi gửi lại."
+            )
+        sheet = workbook[tab]
         return [list(row) for row in sheet.iter_rows(max_row=limit, values_only=True)]
     finally:
         workbook.close()
-
-
-def _find_sheet(workbook: openpyxl.Workbook, tab: str, file_name: str):
-    if tab in workbook.sheetnames:
-        return workbook[tab]
-    loose = [name for name in workbook.sheetnames if loose_key(name) == loose_key(tab)]
-    if len(loose) == 1:
-        return workbook[loose[0]]
-    found = ", ".join(f"«{name}»" for name in workbook.sheetnames)
-    raise WriteError(
-        f"Tệp {file_name} không có trang «{tab}» để ghi (các trang đang có: {found}). "
-        "Hãy thêm lại trang đó rồi gửi lại."
-    )
-
-
-def _key_text(value: Cell) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _scan(sheet, key_column: int | None) -> tuple[int, set[str]]:
-    """The last row holding any value (formatted blank rows below it don't count) and keys."""
-    last_row = 0
-    keys: set[str] = set()
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if any(_key_text(v) is not None for v in values):
-            last_row = number
-        if key_column is not None and key_column < len(values):
-            key = _key_text(values[key_column])
-            if key is not None:
-                keys.add(key)
-    return last_row, keys
-
-
-def _without_known_keys(
-    rows: list[list[Cell]], key_column: int | None, known: set[str]
-) -> list[list[Cell]]:
-    """Rows whose key is new; a key repeated within `rows` is appended once."""
-    if key_column is None:
-        return [list(row) for row in rows]
-    seen = set(known)
-    fresh = []
-    for row in rows:
-        key = _key_text(row[key_column]) if key_column < len(row) else None
-        if key is not None and key in seen:
-            continue
-        if key is not None:
-            seen.add(key)
-        fresh.append(list(row))
-    return fresh
-
-
-def _set_cell(cell, value: Cell) -> None:
-    """Text stays text (a leading '=' never becomes a formula); dates become date cells."""
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text
-        if text.startswith("="):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        return
-    cell.value = value
-    if isinstance(value, dt.datetime):
-        cell.number_format = DATETIME_CELL_FORMAT
-    elif isinstance(value, dt.date):
-        cell.number_format = DATE_CELL_FORMAT
