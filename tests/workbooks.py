@@ -160,13 +160,18 @@ def _cell(ref: str, value, strings: _Strings, flavor: str, header: bool, date_st
     return f'<c r="{ref}" s="{style}" t="s"><v>{strings.add(str(value))}</v></c>'
 
 
-def _row_open(number: int, width: int, flavor: str, extra: str = "") -> str:
+def _row_open(number: int, width: int, flavor: str, *, style: int | None = None) -> str:
+    """A row start as each program writes it; a formatted empty row carries its style."""
     if flavor == "libreoffice":
+        # LibreOffice writes customFormat once, "true" with the row's s= when it is styled.
+        styled = f' s="{style}" customFormat="true"' if style is not None else ""
+        custom = "" if style is not None else ' customFormat="false"'
         return (
-            f'<row r="{number}" customFormat="false" ht="12.8" hidden="false" customHeight='
-            f'"false" outlineLevel="0" collapsed="false"{extra}>'
+            f'<row r="{number}"{styled}{custom} ht="12.8" hidden="false" customHeight='
+            f'"false" outlineLevel="0" collapsed="false">'
         )
-    return f'<row r="{number}" spans="1:{max(width, 1)}"{extra} x14ac:dyDescent="0.25">'
+    styled = f' s="{style}" customFormat="1"' if style is not None else ""
+    return f'<row r="{number}" spans="1:{max(width, 1)}"{styled} x14ac:dyDescent="0.25">'
 
 
 def _sheet(tab: Tab, strings: _Strings, flavor: str, rels: list[str], date_styles: bool) -> str:
@@ -185,7 +190,7 @@ def _sheet(tab: Tab, strings: _Strings, flavor: str, rels: list[str], date_style
         rows.append(_row_open(number, width, flavor) + cells + "</row>")
     for number in tab.formatted_rows:
         empty = "".join(f'<c r="{column_letter(i)}{number}" s="{STYLE_TEXT}"/>' for i in (1, 2))
-        rows.append(_row_open(number, 2, flavor, ' s="4" customFormat="1"') + empty + "</row>")
+        rows.append(_row_open(number, 2, flavor, style=4) + empty + "</row>")
     last = max([len(tab.rows), *tab.formatted_rows]) if tab.rows else 1
     dimension = f"A1:{column_letter(width)}{last}" if tab.rows else "A1"
     merges = (
