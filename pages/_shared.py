@@ -329,13 +329,18 @@ def page_header(title: str, ctx: PageContext, *, caption: str | None = None) -> 
 
 def chart_text(values):
     """Sheet text for a Plotly label, legend or hover: Plotly reads `<b>`, `<a href>`, `<br>`…
-    in its text (its "pseudo-HTML"), so the names are HTML-escaped; Plotly shows the entities
-    as the characters typed."""
+    in its text (its "pseudo-HTML"), so `<`, `>` and `&` are escaped. Plotly turns `&lt;`,
+    `&gt;` and `&amp;` back into the characters typed, but not `&quot;`: quotes stay as they
+    are (outside a tag they mean nothing to Plotly)."""
+
+    def escape(value):
+        return html.escape(str(value), quote=False)
+
     if isinstance(values, pd.Series | pd.Index):
-        return values.map(lambda v: v if pd.isna(v) else html.escape(str(v)))
+        return values.map(lambda v: v if pd.isna(v) else escape(v))
     if isinstance(values, list | tuple):
-        return [html.escape(str(v)) for v in values]
-    return html.escape(str(values))
+        return [escape(v) for v in values]
+    return escape(values)
 
 
 def show_chart(fig: go.Figure, *, height: int = 360) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 from pages._shared import context, table_with_downloads
 from tothu_core.figures import activity
 from tothu_core.sheet.dataset import ERROR, WARNING
-from tothu_core.textnorm import fold
+from tothu_core.textnorm import escape_markdown, fold
 
 KEY_SEVERITY = "data_check_severity"
 SHOW_ALL, SHOW_ERRORS, SHOW_WARNINGS = "Tất cả", "Chỉ lỗi", "Chỉ cảnh báo"
@@ -32,7 +32,7 @@ def main() -> None:
     ds = ctx.ds
     st.title("Kiểm tra dữ liệu")
     read_at = f" lúc {ds.read_at:%H:%M ngày %d/%m/%Y}" if ds.read_at else ""
-    st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {ds.source_label}")
+    st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {escape_markdown(ds.source_label)}")
     _sheet_link(ctx)
 
     if not ds.problems:
@@ -61,7 +61,7 @@ def main() -> None:
         mine = rows[rows["tab"] == tab.tab]
         if mine.empty:
             continue
-        label = f"Trang «{tab.tab}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
+        label = f"Trang «{escape_markdown(tab.tab)}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
         with st.expander(label, expanded=tab.errors > 0):
             table_with_downloads(
                 activity.for_display(mine, ["row", "message", "column", "value", "severity"]),

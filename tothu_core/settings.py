@@ -32,7 +32,7 @@ SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 
 BAD_TOML = (
     "Tệp cấu hình {path} viết sai cú pháp TOML ở dòng {line}: hãy sửa dòng đó theo tệp mẫu "
-    ".streamlit/secrets.toml.example (hoặc đổi tên tệp đi để chạy với dữ liệu mẫu)."
+    ".streamlit/secrets.toml.example rồi tải lại trang."
 )
 NOT_TEXT = (
     "Tệp cấu hình {path} không phải văn bản UTF-8 nên không đọc được: hãy lưu lại tệp với "

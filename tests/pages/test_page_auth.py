@@ -190,8 +190,9 @@ def reachable(at: AppTest) -> set[str]:
 
 
 def shown(markdown: str) -> str:
-    """What a Markdown body reads as: sheet and core text is escaped with backslashes."""
-    return re.sub(r"\\(.)", r"\1", str(markdown))
+    """What a Markdown body reads as: sheet text is escaped with backslashes (and a bare
+    address broken by an invisible word joiner, U+2060)."""
+    return re.sub(r"\\(.)", r"\1", str(markdown)).replace("\u2060", "")
 
 
 def texts(at: AppTest) -> str:
