@@ -3,6 +3,9 @@
 Deciding whether somebody is signed in never reads the source, so a signed-out visitor
 causes no request to the spreadsheet. Only once somebody is signed in does `app.py` load
 the snapshot and match them to the `Cán bộ` tab (e-mail or Mã cán bộ) for their role.
+Somebody the sheet does not know is refused once per browser session: the refusal is
+remembered, so their reruns and page switches never ask the source for anything again
+(see README, "Sign-in and roles").
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
+from tothu_core.clock import office_now
 from tothu_core.errors import AccessDenied, TothuError
 from tothu_core.people import access
 from tothu_core.people.access import DEMO, GOOGLE, LOCAL, Viewer
 from tothu_core.people.accounts import ACCOUNTS_FILE_ENV, AccountStore, default_accounts_path
+from tothu_core.people.sign_in_limit import AttemptWindow
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
+from tothu_core.textnorm import escape_markdown
 from tothu_core.vietnamese import sort_by_name
 
 from . import _shared
@@ -30,6 +36,11 @@ KEY_USERNAME = "auth_form_username"
 KEY_PASSWORD = "auth_form_password"
 KEY_FORM_ERROR = "auth_form_error"
 KEY_REFUSAL = "auth_refusal"
+KEY_REFUSED = "auth_refused"
+KEY_ATTEMPTS = "auth_attempts"
+# Kept when the session is cleared (sign-in, sign-out): signing in and out again must not
+# give a fresh allowance of attempts.
+_KEPT_ON_CLEAR = (KEY_ATTEMPTS,)
 
 GOOGLE_NOT_READY = (
     "Chưa đăng nhập bằng Google được vì cấu hình [auth] trong .streamlit/secrets.toml chưa đủ "
@@ -47,7 +58,15 @@ HOW_TO_CONFIGURE = (
     "`.streamlit/secrets.toml` (xem README)."
 )
 DEMO_ROLE_EMPTY = "Dữ liệu mẫu không có ai với vai trò này; hãy chọn vai trò khác ở thanh bên."
-REFUSED = "Anh/chị chưa có quyền xem dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy."
+REFUSED = "Đồng chí chưa có quyền xem dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy."
+REFUSED_NEXT_STEP = (
+    "Khi đã được bổ sung vào danh sách cán bộ, đồng chí bấm «Đăng xuất» rồi đăng nhập lại."
+)
+LOCK_RULE = (
+    "Nhập sai mật khẩu {attempts} lần liền thì tài khoản tạm khóa {minutes} phút (kể cả khi "
+    "sau đó nhập đúng). Quên mật khẩu hoặc tài khoản bị khóa? Hãy nhờ người quản trị đặt lại "
+    "mật khẩu."
+)
 ROLE_HINTS = {
     contract.ROLE_LEADER: "Lãnh đạo – xem mọi trang, tải số liệu, mở lại tháng",
     contract.ROLE_CADRE: "Cán bộ – nhập báo cáo cho tổ mình phụ trách",
@@ -66,13 +85,38 @@ def mode() -> str:
 
 
 def signed_in() -> bool:
-    """Decided without reading the source, so a visitor who is not signed in causes no request."""
+    """Decided without reading the source, so a visitor who is not signed in causes no request.
+
+    A configuration that cannot be used ends the run here with its sentence, before any
+    sign-in (see `_shared.require_usable_configuration`); so does a person this session
+    has already refused, without a second look at the sheet.
+    """
+    _shared.require_usable_configuration()
     current = mode()
     if current == GOOGLE:
-        return bool(getattr(st.user, "is_logged_in", False))
-    if current == LOCAL:
-        return bool(st.session_state.get(KEY_LOCAL_CADRE))
-    return current == DEMO
+        signed = bool(getattr(st.user, "is_logged_in", False))
+    elif current == LOCAL:
+        signed = bool(st.session_state.get(KEY_LOCAL_CADRE))
+    else:
+        return current == DEMO
+    if signed:
+        _stop_if_refused_before(current)
+    return signed
+
+
+def _identity(current: str) -> tuple[str, str]:
+    """Who is signed in, as the refusal remembers them (the e-mail, or the account's cadre)."""
+    if current == GOOGLE:
+        return GOOGLE, access.email_key(getattr(st.user, "email", "") or "")
+    return LOCAL, str(st.session_state.get(KEY_LOCAL_CADRE) or "")
+
+
+def _stop_if_refused_before(current: str) -> None:
+    refused = st.session_state.get(KEY_REFUSED)
+    if refused is None or refused != _identity(current):
+        return
+    st.navigation([st.Page(refusal, title="Không có quyền", icon=":material/block:")]).run()
+    st.stop()
 
 
 def sign_in_page() -> None:
@@ -90,11 +134,7 @@ def sign_in_page() -> None:
 
 def _google_provider() -> str | None:
     """None for a flat `[auth]` table; the provider's name for `[auth.google]`-style tables."""
-    table = _shared.secrets().get("auth") or {}
-    if "client_id" in table:
-        return None
-    providers = [name for name, value in table.items() if isinstance(value, dict)]
-    return "google" if "google" in providers else (providers[0] if providers else None)
+    return access.auth_provider(_shared.secrets().get("auth") or {})
 
 
 def _google_button() -> None:
@@ -113,19 +153,40 @@ def _account_store(path: str) -> AccountStore:
     return AccountStore(Path(path))
 
 
+def _store() -> AccountStore:
+    return _account_store(str(default_accounts_path()))
+
+
+def _clear_session() -> None:
+    """Forget everything this session held, except its count of sign-in attempts."""
+    state = st.session_state
+    kept = {key: state[key] for key in _KEPT_ON_CLEAR if key in state}
+    state.clear()
+    state.update(kept)
+
+
 def _check_password() -> None:
-    """Runs before the rerun, so the password leaves the session whatever the outcome."""
+    """Runs before the rerun, so the password leaves the session whatever the outcome.
+
+    The session's own allowance is taken first, before any username is looked at; then the
+    store checks the account (the same sentence and the same time for every refusal).
+    """
     state = st.session_state
     username = str(state.get(KEY_USERNAME) or "")
     password = str(state.get(KEY_PASSWORD) or "")
     state[KEY_PASSWORD] = ""
+    window = state.setdefault(KEY_ATTEMPTS, AttemptWindow())
+    limited = window.reserve(office_now())
+    if limited:
+        state[KEY_FORM_ERROR] = limited
+        return
     try:
-        cadre_id = _account_store(str(default_accounts_path())).verify(username, password)
+        cadre_id = _store().verify(username, password)
     except TothuError as exc:
         state[KEY_FORM_ERROR] = str(exc)
         return
     # A fresh session: nothing chosen before signing in carries over to the new person.
-    state.clear()
+    _clear_session()
     state[KEY_LOCAL_CADRE] = cadre_id
     state[KEY_LOCAL_USERNAME] = username.strip().casefold()
 
@@ -143,8 +204,10 @@ def _local_form() -> None:
         )
     error = st.session_state.pop(KEY_FORM_ERROR, None)
     if error:
-        st.error(error)
-    st.caption("Quên mật khẩu hoặc tài khoản bị khóa? Hãy nhờ người quản trị đặt lại mật khẩu.")
+        st.error(escape_markdown(error))
+    store = _store()
+    minutes = max(1, round(store.lockout.total_seconds() / 60))
+    st.caption(LOCK_RULE.format(attempts=store.max_attempts, minutes=minutes))
 
 
 def resolve_viewer(ds: Dataset) -> Viewer | None:
@@ -163,6 +226,9 @@ def resolve_viewer(ds: Dataset) -> Viewer | None:
         viewer, reason = None, NOT_CONFIGURED
     if viewer is None:
         st.session_state[KEY_REFUSAL] = reason
+        if current in (GOOGLE, LOCAL):
+            # Remembered for the session: the next runs refuse without reading (signed_in).
+            st.session_state[KEY_REFUSED] = _identity(current)
     return viewer
 
 
@@ -204,7 +270,9 @@ def _demo_picker(ds: Dataset) -> Viewer | None:
 def refusal() -> None:
     """A polite refusal and nothing else: no figure, no filter, no link to another page."""
     st.title("Không có quyền truy cập")
-    st.write(st.session_state.get(KEY_REFUSAL) or REFUSED)
+    st.markdown(escape_markdown(st.session_state.get(KEY_REFUSAL) or REFUSED))
+    if mode() in (GOOGLE, LOCAL):
+        st.caption(REFUSED_NEXT_STEP)
     sign_out_button()
 
 
@@ -214,7 +282,7 @@ def sign_out_button() -> None:
     if current not in (GOOGLE, LOCAL):
         return
     if st.button("Đăng xuất", key="auth_sign_out", icon=":material/logout:", width="stretch"):
-        st.session_state.clear()
+        _clear_session()
         if current == GOOGLE:
             st.logout()
             st.stop()
@@ -223,21 +291,22 @@ def sign_out_button() -> None:
 
 def _how_signed_in(viewer: Viewer) -> str:
     if viewer.via == GOOGLE:
-        return f"Google: {getattr(st.user, 'email', '')}"
+        return f"Google: {escape_markdown(getattr(st.user, 'email', ''))}"
     if viewer.via == LOCAL:
-        return f"Tài khoản: {st.session_state.get(KEY_LOCAL_USERNAME, '')}"
+        return f"Tài khoản: {escape_markdown(st.session_state.get(KEY_LOCAL_USERNAME, ''))}"
     return "Dùng thử trên dữ liệu mẫu"
 
 
 def show_identity(viewer: Viewer) -> None:
     """Name and role in the sidebar with sign-out; in demo mode, a banner over every page."""
+    name, role = escape_markdown(viewer.name), escape_markdown(viewer.role)
     if viewer.via == DEMO:
         st.info(
             f"**Chế độ dùng thử** trên dữ liệu mẫu (không phải số liệu thật): đang xem với vai "
-            f"trò **{viewer.role}** – {viewer.name}. Đổi vai trò ở thanh bên.",
+            f"trò **{role}** – {name}. Đổi vai trò ở thanh bên.",
             icon=":material/science:",
         )
     with st.sidebar, st.container(border=True):
-        st.markdown(f"**{viewer.name}**  \n{viewer.role} · {viewer.cadre_id}")
+        st.markdown(f"**{name}**  \n{role} · {escape_markdown(viewer.cadre_id)}")
         st.caption(_how_signed_in(viewer))
         sign_out_button()

@@ -6,24 +6,29 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit import config as st_config
 
 from tothu_core.clock import office_now
 from tothu_core.entry.outbox import Outbox
-from tothu_core.errors import TothuError
+from tothu_core.errors import ConfigError, TothuError
 from tothu_core.figures import activity
 from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
 from tothu_core.people.access import Viewer
-from tothu_core.settings import Settings, load_settings
+from tothu_core.people.accounts import default_accounts_path
+from tothu_core.people.configuration import check_configuration
+from tothu_core.settings import Settings, load_settings, parse_secrets_file
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
 from tothu_core.sheet.snapshot import Snapshot, SnapshotStore
 from tothu_core.sheet.sources import describe_choice, resolve_source
-from tothu_core.textnorm import fold
+from tothu_core.textnorm import escape_markdown, fold
 from tothu_core.vietnamese import sort_by_name
 
 ALL = ""
@@ -79,14 +84,77 @@ class PageContext:
         return self.snapshot.memo((name, self.filters, *args), compute)
 
 
+CONFIG_BROKEN_TITLE = "Ứng dụng chưa chạy được"
+CONFIG_BROKEN_HINT = (
+    "Người quản trị sửa xong cấu hình thì tải lại trang này. Ứng dụng không tự chuyển sang dữ "
+    "liệu mẫu, để không ai tưởng mình đang xem hay ghi số liệu thật."
+)
+SECRETS_UNUSABLE = (
+    "Streamlit không đọc được cấu hình bí mật ở {paths}: hãy kiểm tra lại các tệp đó theo tệp "
+    "mẫu .streamlit/secrets.toml.example."
+)
+
+
+def secrets_files() -> list[Path]:
+    """The secrets files Streamlit reads (its `secrets.files` option), those that exist."""
+    return [Path(p) for p in st_config.get_option("secrets.files") if Path(p).exists()]
+
+
+def secrets_path() -> Path | None:
+    """The secrets file to name in messages: the last one Streamlit reads (it wins)."""
+    found = [p for p in secrets_files() if p.is_file()]
+    return found[-1] if found else None
+
+
 def secrets() -> dict:
-    """st.secrets as a plain dict; an office without secrets.toml simply has none."""
+    """st.secrets as a plain dict; an office without secrets.toml simply has none.
+
+    A file that exists but cannot be read is a ConfigError naming it (and the TOML line),
+    never an empty dict: that silent fall-back once turned a typo into the demo data.
+    """
     try:
         return st.secrets.to_dict()
-    except FileNotFoundError:
-        return {}
-    except Exception:  # noqa: BLE001 - a broken secrets.toml must not take the app down
-        return {}
+    except Exception as error:  # noqa: BLE001 - Streamlit's errors are made into our sentence
+        files = secrets_files()
+        for path in files:
+            if path.is_file():
+                parse_secrets_file(path)  # the sentence with the file and the line
+        if isinstance(error, FileNotFoundError) and not files:
+            return {}
+        shown = ", ".join(str(p) for p in files) or "secrets.toml"
+        raise ConfigError(SECRETS_UNUSABLE.format(paths=shown)) from None
+
+
+def configuration_problem() -> str | None:
+    """The sentence saying why the configuration cannot be used, or None when it can."""
+    try:
+        check_configuration(
+            secrets=secrets(), secrets_path=secrets_path(), accounts_path=default_accounts_path()
+        )
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+def require_usable_configuration() -> None:
+    """Show the configuration's problem as the only page and end the run, before sign-in.
+
+    Nothing else is offered (no demo data, no role picker, no sign-in form): whoever opens
+    the app reads the one sentence that says which file to fix.
+    """
+    problem = configuration_problem()
+    if problem is None:
+        return
+
+    def broken_configuration() -> None:
+        st.title(CONFIG_BROKEN_TITLE)
+        st.error(escape_markdown(problem), icon=":material/settings_alert:")
+        st.caption(CONFIG_BROKEN_HINT)
+
+    st.navigation(
+        [st.Page(broken_configuration, title="Cấu hình chưa đúng", icon=":material/error:")]
+    ).run()
+    st.stop()
 
 
 def settings() -> Settings:
@@ -95,7 +163,7 @@ def settings() -> Settings:
 
 def source_choice() -> tuple[str, str]:
     """(configured source, where it was configured) without touching the source."""
-    return describe_choice(secrets=secrets())
+    return describe_choice(secrets=secrets(), secrets_path=secrets_path())
 
 
 def uses_demo() -> bool:
@@ -121,18 +189,18 @@ def load_snapshot(*, force: bool = False) -> Snapshot:
         with st.spinner("Đang đọc bảng tính…"):
             state = store().get(force=force)
     except TothuError as exc:
-        st.error(f"Không mở được nguồn dữ liệu: {exc}")
+        st.error(f"Không mở được nguồn dữ liệu: {escape_markdown(exc)}")
         st.stop()
     if state.snapshot is None:
-        st.error(f"Chưa đọc được dữ liệu: {state.error}")
+        st.error(f"Chưa đọc được dữ liệu: {escape_markdown(state.error)}")
         st.caption("Hãy kiểm tra kết nối rồi bấm «Làm mới dữ liệu», hoặc báo cho người quản trị.")
         if st.button("Làm mới dữ liệu", key="refresh_failed"):
             st.rerun()
         st.stop()
     if state.error is not None:
         st.warning(
-            f"Không làm mới được dữ liệu ({state.error}). Đang hiển thị dữ liệu lúc "
-            f"{state.snapshot.read_at:%H:%M %d/%m/%Y}.",
+            f"Không làm mới được dữ liệu ({escape_markdown(state.error)}). Đang hiển thị dữ "
+            f"liệu lúc {state.snapshot.read_at:%H:%M %d/%m/%Y}.",
             icon="⚠️",
         )
     return state.snapshot
@@ -252,11 +320,27 @@ def page_header(title: str, ctx: PageContext, *, caption: str | None = None) -> 
     scope = [f"Tháng {ctx.filters.month_text}"]
     if ctx.filters.hamlet:
         names = ctx.ds.hamlets.set_index("hamlet_id")["hamlet_name"]
-        scope.append(names.get(ctx.filters.hamlet, ctx.filters.hamlet))
+        scope.append(escape_markdown(names.get(ctx.filters.hamlet, ctx.filters.hamlet)))
     if ctx.filters.cadre:
         names = ctx.ds.cadres.set_index("cadre_id")["name"]
-        scope.append(f"cán bộ {names.get(ctx.filters.cadre, ctx.filters.cadre)}")
+        scope.append(f"cán bộ {escape_markdown(names.get(ctx.filters.cadre, ctx.filters.cadre))}")
     st.caption(" · ".join(scope) + (f" — {caption}" if caption else ""))
+
+
+def chart_text(values):
+    """Sheet text for a Plotly label, legend or hover: Plotly reads `<b>`, `<a href>`, `<br>`…
+    in its text (its "pseudo-HTML"), so `<`, `>` and `&` are escaped. Plotly turns `&lt;`,
+    `&gt;` and `&amp;` back into the characters typed, but not `&quot;`: quotes stay as they
+    are (outside a tag they mean nothing to Plotly)."""
+
+    def escape(value):
+        return html.escape(str(value), quote=False)
+
+    if isinstance(values, pd.Series | pd.Index):
+        return values.map(lambda v: v if pd.isna(v) else escape(v))
+    if isinstance(values, list | tuple):
+        return [escape(v) for v in values]
+    return escape(values)
 
 
 def show_chart(fig: go.Figure, *, height: int = 360) -> None:
@@ -332,7 +416,7 @@ def freshness(snapshot: Snapshot) -> None:
         st.divider()
         st.caption(
             f"Dữ liệu lúc {snapshot.read_at:%H:%M} ngày {snapshot.read_at:%d/%m/%Y}  \n"
-            f"Nguồn: {snapshot.dataset.source_label}"
+            f"Nguồn: {escape_markdown(snapshot.dataset.source_label)}"
         )
         pending_entries_line()
         if st.button("↻ Làm mới dữ liệu", key="refresh", width="stretch"):

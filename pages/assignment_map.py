@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from pages._shared import context, page_header, show_chart, table_with_downloads
+from pages._shared import chart_text, context, page_header, show_chart, table_with_downloads
 from tothu_core.figures import assignment_view as view
+from tothu_core.textnorm import escape_markdown
 
 ctx = context()
 f = ctx.filters
@@ -32,10 +33,11 @@ with by_hamlet:
     if len(summaries) > 1:
         st.caption("Chọn một ấp ở thanh bên để xem riêng ấp đó.")
     for _, summary in summaries.iterrows():
-        st.subheader(summary["hamlet_name"], divider="gray")
+        st.subheader(escape_markdown(summary["hamlet_name"]), divider="gray")
         st.html(view.hamlet_intro_html(summary))
         if summary["groups"] == 0:
-            st.info(f"{summary['hamlet_name']} chưa có tổ nào trong trang Tổ của bảng tính.")
+            name = escape_markdown(summary["hamlet_name"])
+            st.info(f"{name} chưa có tổ nào trong trang Tổ của bảng tính.")
             continue
         st.html(view.tiles_html(tiles[tiles["hamlet_id"] == summary["hamlet_id"]]))
 
@@ -49,7 +51,7 @@ with on_map:
     else:
         centre, zoom = view.map_view(points)
         fig = px.scatter_map(
-            points,
+            points.assign(**{c: chart_text(points[c]) for c in ("Tổ", "Ấp", "Cán bộ")}),
             lat="Vĩ độ",
             lon="Kinh độ",
             color="Tình trạng",

@@ -89,7 +89,7 @@ def main() -> None:
     ds = ctx.ds
     st.title("Kiểm tra dữ liệu")
     read_at = f" lúc {ds.read_at:%H:%M ngày %d/%m/%Y}" if ds.read_at else ""
-    st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {ds.source_label}")
+    st.caption(f"Kết quả đọc bảng tính{read_at} — nguồn: {escape_markdown(ds.source_label)}")
     _sheet_link(ctx)
     _template_button()
     _misplaced_rows(ctx)
@@ -120,7 +120,7 @@ def main() -> None:
         mine = rows[rows["tab"] == tab.tab]
         if mine.empty:
             continue
-        label = f"Trang «{tab.tab}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
+        label = f"Trang «{escape_markdown(tab.tab)}» — {tab.errors} lỗi, {tab.warnings} cảnh báo"
         with st.expander(label, expanded=tab.errors > 0):
             table_with_downloads(
                 activity.for_display(mine, ["row", "message", "column", "value", "severity"]),

@@ -33,6 +33,7 @@ from tothu_core.entry.outbox import Outbox
 from tothu_core.entry.submit import AUTO_RETRY_IDLE_SECONDS, AUTO_RETRY_LIMIT, EntryWriter
 from tothu_core.errors import EntryRejected, TothuError
 from tothu_core.sheet import contract
+from tothu_core.textnorm import escape_markdown
 
 KEY_MONTH = "entry_form_month"
 KEY_MEMORY = "entry_form_memory"
@@ -306,7 +307,8 @@ def _show_outcome() -> Outcome | None:
 def run() -> None:
     ctx = context()
     st.title("Nhập báo cáo tháng")
-    st.caption(f"{ctx.viewer.name} ({ctx.viewer.cadre_id}) — báo cáo các tổ anh/chị phụ trách.")
+    who = escape_markdown(ctx.viewer.name)
+    st.caption(f"{who} ({ctx.viewer.cadre_id}) — báo cáo các tổ anh/chị phụ trách.")
     writer = _writer(ctx)
     outcome = _show_outcome()
     _pending_notice(writer)
@@ -345,7 +347,7 @@ def run() -> None:
             _fill(month, card)
             label, icon = _group_label(card, pending, problems)
             expanded = card.submitted_at is None or card.group_id in problems
-            with st.expander(label, expanded=expanded, icon=icon):
+            with st.expander(escape_markdown(label), expanded=expanded, icon=icon):
                 _group_fields(
                     month, card, topics=topics, fields=fields, today=today, problems=problems
                 )

@@ -8,7 +8,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages._shared import context, page_header, show_chart, table_with_downloads
+from pages._shared import chart_text, context, page_header, show_chart, table_with_downloads
 from tothu_core.figures import activity
 from tothu_core.figures.figures import month_text
 
@@ -33,7 +33,10 @@ def _kpis(totals: pd.DataFrame, month: pd.Period) -> None:
 def _trend(by_hamlet: pd.DataFrame) -> None:
     st.subheader("Tỷ lệ hộ dự theo tháng")
     with_groups = by_hamlet[by_hamlet["groups"] > 0]
-    frame = with_groups.assign(month_label=month_text(with_groups["month"]))
+    frame = with_groups.assign(
+        month_label=month_text(with_groups["month"]),
+        hamlet_name=chart_text(with_groups["hamlet_name"]),
+    )
     if frame["attendance_pct"].isna().all():
         st.info("Chưa có buổi họp nào được báo cáo trong phạm vi đang xem.")
         return
@@ -70,6 +73,7 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
             "cadre_presence_pct": "Có cán bộ dự",
         }
         long["measure"] = long["measure"].map(names)
+        long["hamlet_name"] = chart_text(long["hamlet_name"])
         fig = px.bar(
             long,
             y="hamlet_name",
@@ -131,7 +135,7 @@ def _group_heat_map(ctx) -> None:
         go.Heatmap(
             z=matrix.to_numpy(),
             x=matrix.columns.tolist(),
-            y=matrix.index.tolist(),
+            y=chart_text(matrix.index.tolist()),
             text=text.to_numpy(),
             texttemplate="%{text}",
             textfont={"size": 10},
@@ -170,10 +174,12 @@ def _topics(ctx) -> None:
     fig = go.Figure(
         go.Heatmap(
             z=grid["reach_pct"].to_numpy(dtype=float),
-            x=activity.short_labels(hamlets["hamlet_name"].map(activity.short_hamlet_name), 12),
-            y=activity.short_labels(topics, 24),
+            x=chart_text(
+                activity.short_labels(hamlets["hamlet_name"].map(activity.short_hamlet_name), 12)
+            ),
+            y=chart_text(activity.short_labels(topics, 24)),
             text=cells.to_numpy(),
-            customdata=[[topic] * len(hamlets) for topic in topics],
+            customdata=[[chart_text(topic)] * len(hamlets) for topic in topics],
             texttemplate="%{text}",
             textfont={"size": 11},
             colorscale="Blues",

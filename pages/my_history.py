@@ -11,6 +11,7 @@ import streamlit as st
 from pages._shared import ENTRY_COLUMNS, context, show_chart, table_with_downloads
 from tothu_core.figures import activity
 from tothu_core.figures.figures import month_text
+from tothu_core.textnorm import escape_markdown
 
 KEY_MONTH = "my_history_month"
 ALL_MONTHS = ""
@@ -108,7 +109,7 @@ def main() -> None:
     ds, viewer, f = ctx.ds, ctx.viewer, ctx.filters
     day = ctx.settings.deadline_day
     st.title("Báo cáo của tôi")
-    st.caption(f"{viewer.name} ({viewer.cadre_id}) · mọi tháng có dữ liệu")
+    st.caption(f"{escape_markdown(viewer.name)} ({viewer.cadre_id}) · mọi tháng có dữ liệu")
     if f.cadre and f.cadre != viewer.cadre_id:
         st.caption("Trang này luôn hiện báo cáo của chính anh/chị, không theo bộ lọc cán bộ.")
     months = ctx.snapshot.memo(

@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages._shared import (
     ENTRY_COLUMNS,
+    chart_text,
     context,
     page_header,
     show_chart,
@@ -16,6 +17,7 @@ from pages._shared import (
 )
 from tothu_core.clock import office_now
 from tothu_core.figures import activity, figures
+from tothu_core.textnorm import escape_markdown
 
 KEY_SEARCH = "reports_search"
 # Reports written out in full below the table; more would make a phone page endless.
@@ -53,6 +55,7 @@ def _by_hamlet(ctx, by_hamlet: pd.DataFrame, *, overdue: bool) -> None:
     long["state"] = long["state"].map(
         {"on_time": "Đúng hạn", "late": "Nộp trễ", "missing": missing}
     )
+    long["hamlet_name"] = chart_text(long["hamlet_name"])
     fig = px.bar(
         long,
         y="hamlet_name",
@@ -113,11 +116,14 @@ def _missing(ctx, missing: pd.DataFrame, *, overdue: bool) -> None:
 def _entry_card(row: pd.Series) -> None:
     with st.container(border=True):
         met = "không họp" if pd.isna(row["meeting_date"]) else f"họp {row['meeting_date']:%d/%m}"
-        st.markdown(f"**{row['group_name']} – {row['hamlet_name']}** · {row['name']} · {met}")
+        group, hamlet, name = (
+            escape_markdown(row[c]) for c in ("group_name", "hamlet_name", "name")
+        )
+        st.markdown(f"**{group} – {hamlet}** · {name} · {met}")
         if isinstance(row["situation"], str):
-            st.markdown(f"*Tình hình:* {row['situation']}")
+            st.markdown(f"*Tình hình:* {escape_markdown(row['situation'])}")
         if isinstance(row["proposals"], str):
-            st.markdown(f"*Kiến nghị:* {row['proposals']}")
+            st.markdown(f"*Kiến nghị:* {escape_markdown(row['proposals'])}")
 
 
 def _entries(ctx, entries: pd.DataFrame) -> None:

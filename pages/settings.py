@@ -20,16 +20,15 @@ from tothu_core.errors import TothuError
 from tothu_core.people import access
 from tothu_core.people.accounts import AccountStore, default_accounts_path
 from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
-
-_MARKDOWN_SPECIALS = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|~$"})
+from tothu_core.textnorm import escape_markdown
 
 
 def show_rows(rows: list[settings_view.SettingRow]) -> None:
     for row in rows:
         with st.container(border=True):
-            st.markdown(f"**{row.name}**  \n{row.value.translate(_MARKDOWN_SPECIALS)}")
-            origin = f"Lấy từ: {row.origin}. " if row.origin else ""
-            st.caption(origin + row.how_to_change)
+            st.markdown(f"**{escape_markdown(row.name)}**  \n{escape_markdown(row.value)}")
+            origin = f"Lấy từ: {escape_markdown(row.origin)}. " if row.origin else ""
+            st.caption(origin + escape_markdown(row.how_to_change))
 
 
 ctx = context()
@@ -77,7 +76,7 @@ st.markdown("\n".join(f"- {what}: `{command}`" for what, command in settings_vie
 try:
     accounts = AccountStore(accounts_path).list()
 except TothuError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(exc))
 else:
     table_with_downloads(
         settings_view.accounts_table(ctx.ds, accounts, now=datetime.now().astimezone()),

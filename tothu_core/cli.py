@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from tothu_core.errors import TothuError
+from tothu_core.errors import ConfigError, TothuError
 from tothu_core.figures.figures import as_month
 from tothu_core.sheet import contract
 
@@ -23,12 +23,27 @@ def _month(text: str):
         raise argparse.ArgumentTypeError(f"tháng «{text}» không hợp lệ, hãy ghi MM/YYYY") from exc
 
 
+def _secrets() -> tuple[dict, Path | None]:
+    """The secrets file the app would use, parsed (ConfigError naming it and the line)."""
+    from tothu_core.settings import find_secrets_file, parse_secrets_file
+
+    path = find_secrets_file()
+    return ({} if path is None else parse_secrets_file(path)), path
+
+
 def _load(args):
-    from tothu_core.settings import read_secrets_file
+    """The dataset of the configured source, once the whole configuration has been checked
+    as the app checks it: a broken piece stops the command instead of being skipped."""
+    from tothu_core.people.accounts import default_accounts_path
+    from tothu_core.people.configuration import check_configuration
     from tothu_core.sheet.load import load_dataset
     from tothu_core.sheet.sources import resolve_source
 
-    return load_dataset(resolve_source(args.source, secrets=read_secrets_file()))
+    secrets, path = _secrets()
+    check_configuration(
+        spec=args.source, secrets=secrets, secrets_path=path, accounts_path=default_accounts_path()
+    )
+    return load_dataset(resolve_source(args.source, secrets=secrets))
 
 
 def cmd_demo(args) -> int:
@@ -104,7 +119,7 @@ def cmd_report(args) -> int:
     if month is None:
         print("Bảng tính chưa có phân công hay báo cáo nào để làm báo cáo.", file=sys.stderr)
         return EXIT_PROBLEMS
-    settings = load_settings()
+    settings = load_settings(secrets=_secrets()[0])
     letterhead = letterhead_from_settings(settings, committee=args.committee)
     report = build_report(ds, month, letterhead=letterhead, deadline_day=settings.deadline_day)
     data = render_docx(report)
@@ -214,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(args, "run", None) or args.handler
     try:
         return run(args)
+    except ConfigError as exc:
+        # The sentence says which file (and line) to fix; a traceback would only hide it.
+        print(exc, file=sys.stderr)
+        return EXIT_UNREADABLE
     except TothuError as exc:
         print(f"Không đọc được nguồn dữ liệu: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE

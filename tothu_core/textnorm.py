@@ -44,12 +44,20 @@ def clean_cell_text(text: str) -> str:
 # escaped mark then shows as itself; Streamlit's Markdown also gives meaning to `$` (LaTeX),
 # `:` (emoji and colour directives) and `~`, all ASCII punctuation too.
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub's "autolink literals" (GFM spec §6.9, done by remark-gfm after escapes are resolved)
+# turn `http://…`, `www.…` and `a@b.c` into live links however their punctuation is escaped:
+# checked in Chromium, the escaped `http\:\/\/…` still became an <a>. A word joiner (U+2060,
+# invisible and unbreakable) after the scheme, `www` or `@` is enough to break the pattern.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?i)(?:https?|ftp|mailto|xmpp)(?=\\:)|www(?=\\\.)|\\@")
 
 
 def escape_markdown(text) -> str:
     """Text from the sheet shown as typed where Streamlit renders Markdown.
 
     Names, topics and notes come from people; in a caption, label or title they must not
-    become links, images or styling (`[Đăng nhập lại](http://…)` stays text).
+    become links, images or styling (`[Đăng nhập lại](http://…)` stays text, and so does a
+    bare address: it shows as typed, but is no link).
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    return _AUTOLINK_STARTS.sub(lambda found: found.group(0) + WORD_JOINER, escaped)

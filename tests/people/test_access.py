@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from tests.sheets import assign, book, group, hamlet, tab
@@ -144,3 +146,29 @@ def test_a_local_account_finds_its_cadre_by_id_even_typed_in_lower_case(ds):
 @pytest.mark.parametrize("cadre_id", [None, "", "CB99"])
 def test_a_local_account_whose_cadre_left_the_sheet_finds_nobody(ds, cadre_id):
     assert access.viewer_for_cadre(ds, cadre_id, via=LOCAL) is None
+
+
+@pytest.mark.parametrize(
+    ("in_sheet", "from_google"),
+    [
+        # Typed on a phone keyboard in full-width form (NFKC folds it).
+        ("ａｎ.ｎｇｕｙｅｎ@ｅｘａｍｐｌｅ.ｏｒｇ", "an.nguyen@example.org"),
+        # A Vietnamese local part, composed in the sheet and decomposed by the provider.
+        ("lan.nguyễn@example.vn", unicodedata.normalize("NFD", "Lan.Nguyễn@Example.VN")),
+        # casefold, not lower: the German sharp s folds to "ss".
+        ("STRASSE@example.de", "straße@example.de"),
+        # A zero-width space pasted along with the address.
+        ("hoa.le@example.org\u200b", "hoa.le@example.org"),
+    ],
+    ids=["full-width", "nfd", "casefold", "zero-width"],
+)
+def test_an_email_is_matched_after_unicode_normalisation_and_case_folding(in_sheet, from_google):
+    people = [["CB09", "Lê Thị Hoa", in_sheet, "Cán bộ"]]
+    found = access.viewer_for_email(dataset(people), from_google)
+    assert found is not None and found.cadre_id == "CB09"
+
+
+def test_normalisation_does_not_make_different_addresses_equal():
+    people = [["CB09", "Lê Thị Hoa", "an.nguyen@example.org", "Cán bộ"]]
+    assert access.viewer_for_email(dataset(people), "an.nguyen@example.com") is None
+    assert access.viewer_for_email(dataset(people), "an.nguyen1@example.org") is None

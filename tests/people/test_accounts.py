@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from argon2 import PasswordHasher
 
-from tothu_core.errors import AccessDenied
+from tothu_core.errors import AccessDenied, ConfigError
 from tothu_core.people.accounts import (
     ACCOUNTS_FILE_ENV,
     AccountError,
@@ -79,12 +79,15 @@ def test_lockout_after_repeated_failures_then_unlock_after_lockout_time(tmp_path
     store.set_password("lan", PASSWORD, cadre_id="CB01")
     denial(store, "lan", "sai-mat-khau-1")
     denial(store, "lan", "sai-mat-khau-2")
+    assert store.get("lan").locked_until is None
     third = denial(store, "lan", "sai-mat-khau-3")
-    assert third == "Tài khoản tạm khóa do nhập sai nhiều lần; thử lại sau 08:15."
+    # The lock is not announced: the sentence is the one every refusal gets.
+    assert third == store.refusal
+    assert "tạm khóa 15 phút vì nhập sai 3 lần" in third
+    assert store.get("lan").locked_until == datetime(2024, 9, 26, 8, 15, tzinfo=VIETNAM)
     # While locked even the right password is refused.
     clock.now += timedelta(minutes=14)
-    assert "tạm khóa" in denial(store, "lan", PASSWORD)
-    assert store.get("lan").locked_until == datetime(2024, 9, 26, 8, 15, tzinfo=VIETNAM)
+    assert denial(store, "lan", PASSWORD) == store.refusal
     clock.now += timedelta(minutes=1, seconds=1)
     assert store.verify("lan", PASSWORD) == "CB01"
     assert store.get("lan").locked_until is None
@@ -94,27 +97,34 @@ def test_success_resets_the_failure_counter(store):
     store.set_password("lan", PASSWORD, cadre_id="CB01")
     for _ in range(4):
         denial(store, "lan", "sai-mat-khau")
+    # The 5th attempt is still checked: the right password gets in and clears the count.
     assert store.verify("lan", PASSWORD) == "CB01"
     for _ in range(4):
-        assert "không đúng" in denial(store, "lan", "sai-mat-khau")
-    assert "tạm khóa" in denial(store, "lan", "sai-mat-khau")
+        denial(store, "lan", "sai-mat-khau")
+    assert store.get("lan").locked_until is None
+    denial(store, "lan", "sai-mat-khau")
+    assert store.get("lan").locked_until is not None
+    assert denial(store, "lan", PASSWORD) == store.refusal
 
 
-def test_lock_message_gives_the_date_when_unlock_is_another_day(tmp_path, clock):
+def test_the_refusal_states_the_rule_it_applies(tmp_path, clock):
     store = AccountStore(
         tmp_path / "a.json", clock=clock, hasher=CHEAP_HASHER, max_attempts=1,
         lockout=timedelta(hours=20),
     )  # fmt: skip
     store.set_password("lan", PASSWORD, cadre_id="CB01")
-    assert denial(store, "lan", "sai-mat-khau").endswith("thử lại sau 04:00 ngày 27/09/2024.")
+    assert "tạm khóa 1200 phút vì nhập sai 1 lần" in denial(store, "lan", "sai-mat-khau")
+    assert store.get("lan").locked_until == datetime(2024, 9, 27, 4, 0, tzinfo=VIETNAM)
 
 
 def test_reset_clears_lockout_and_keeps_cadre(store):
     store.set_password("lan", PASSWORD, cadre_id="CB01")
     for _ in range(5):
         denial(store, "lan", "sai-mat-khau")
-    assert "tạm khóa" in denial(store, "lan", PASSWORD)
+    assert store.get("lan").locked_until is not None
+    denial(store, "lan", PASSWORD)
     store.set_password("lan", "mat-khau-moi-123", cadre_id=None)
+    assert store.get("lan").locked_until is None
     assert store.verify("lan", "mat-khau-moi-123") == "CB01"
     assert "không đúng" in denial(store, "lan", PASSWORD)
 
@@ -189,12 +199,45 @@ def test_concurrent_set_password_loses_no_account(tmp_path, shared_store):
 
 
 def test_broken_file_gives_a_vietnamese_sentence(store):
-    from tothu_core.errors import ConfigError
-
     store.path.parent.mkdir(parents=True)
     store.path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="bị hỏng"):
         store.verify("lan", PASSWORD)
+    with pytest.raises(ConfigError, match=f"Tệp tài khoản {store.path} bị hỏng"):
+        store.check()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda path: path.write_bytes(b"\xff\xfe{}"), "bị hỏng .*không phải UTF-8"),
+        (lambda path: path.write_text('{"format": 99}'), "bị hỏng"),
+        (lambda path: path.write_text('{"format": 1, "accounts": {"lan": {}}}'), "bị hỏng"),
+        (lambda path: path.mkdir(), "là một thư mục, không phải tệp"),
+    ],
+    ids=["not-utf8", "other-format", "record-without-hash", "a-folder"],
+)
+def test_an_accounts_file_that_cannot_be_used_is_named_in_one_sentence(store, make, expected):
+    store.path.parent.mkdir(parents=True)
+    make(store.path)
+    with pytest.raises(ConfigError, match=expected) as caught:
+        store.check()
+    assert str(store.path) in str(caught.value)
+    assert "Errno" not in str(caught.value) and "Traceback" not in str(caught.value)
+
+
+@pytest.mark.parametrize("content", ["", "  \n", "{}"], ids=["empty", "blank", "empty-object"])
+def test_an_accounts_file_created_empty_by_hand_holds_no_account(store, content):
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(content, encoding="utf-8")
+    store.check()
+    assert store.list() == []
+    assert denial(store, "lan", PASSWORD) == store.refusal
+
+
+def test_verifying_never_creates_the_accounts_file(store):
+    assert denial(store, "lan", PASSWORD) == store.refusal
+    assert not store.path.exists()
 
 
 def test_default_path_comes_from_environment(monkeypatch, tmp_path):

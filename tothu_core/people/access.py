@@ -8,11 +8,14 @@ a blank or unknown value into `Cán bộ`, the least privileged role).
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from tothu_core.errors import AccessDenied
+from tothu_core.errors import AccessDenied, ConfigError
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
 
@@ -43,6 +46,8 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     contract.ROLE_LEADER: _LEADER_PAGES,
     contract.ROLE_ADMIN: _LEADER_PAGES + (DATA_CHECK, SETTINGS),
 }
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 # How people sign in, in order of precedence.
 GOOGLE, LOCAL, DEMO, UNCONFIGURED = "google", "local", "demo", "unconfigured"
@@ -130,20 +135,29 @@ def _viewer(row: pd.Series, via: str) -> Viewer:
     return Viewer(name=row["name"], cadre_id=row["cadre_id"], role=row["role"], via=via)
 
 
-def _email_key(email: str) -> str:
-    return email.strip().casefold()
+def email_key(email) -> str:
+    """The form two e-mails are compared in: Unicode NFKC, case folded, outer spaces gone.
+
+    NFKC makes a full-width `ａｎ＠example.org` typed on a phone keyboard, or a name typed in
+    decomposed form, equal to the plain one; casefold (not lower) also folds `ß`-like letters.
+    Zero-width characters pasted along with an address are dropped.
+    """
+    text = unicodedata.normalize("NFKC", str(email)).casefold()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return text.strip()
 
 
 def viewer_for_email(ds: Dataset, email: str | None, *, via: str = GOOGLE) -> Viewer | None:
-    """Match a signed-in e-mail to the `Email` column, ignoring case and surrounding spaces.
+    """Match a signed-in e-mail to the `Email` column after `email_key` on both sides.
 
     None when nobody has it; AccessDenied when several cadres share it, because picking
     one of them could hand someone else's role to the person signing in.
     """
-    if not email or not email.strip():
+    wanted = email_key(email or "")
+    if not wanted:
         return None
-    emails = ds.cadres["email"].astype("string").str.strip().str.casefold()
-    match = ds.cadres[(emails == _email_key(email)).fillna(False).astype(bool)]
+    emails = ds.cadres["email"].astype("string").map(email_key, na_action="ignore")
+    match = ds.cadres[(emails == wanted).fillna(False).astype(bool)]
     if match["cadre_id"].nunique() > 1:
         cadres = ", ".join(sorted(match["cadre_id"].unique()))
         raise AccessDenied(EMAIL_SHARED.format(email=email.strip(), cadres=cadres))
@@ -162,3 +176,51 @@ def viewer_for_cadre(ds: Dataset, cadre_id: str | None, *, via: str) -> Viewer |
         folded = (ids.str.casefold() == cadre_id.strip().casefold()).fillna(False).astype(bool)
         match = ds.cadres[folded] if folded.sum() == 1 else match
     return _viewer(match.iloc[0], via) if len(match) else None
+
+
+# -- the `[auth]` table of secrets.toml (Streamlit's st.login) -----------------------------------
+
+# What st.login needs (Streamlit's `st.login` documentation): two shared settings, and for the
+# provider (the flat table itself, or a sub-table such as `[auth.google]`) three more.
+AUTH_SHARED_FIELDS = ("redirect_uri", "cookie_secret")
+AUTH_PROVIDER_FIELDS = ("client_id", "client_secret", "server_metadata_url")
+AUTH_INCOMPLETE = (
+    "{where} thiếu {fields}, nên chưa đăng nhập bằng Google được: hãy chép đủ các trường theo "
+    "tệp mẫu .streamlit/secrets.toml.example, hoặc xóa cả mục [auth] để dùng tài khoản cục bộ."
+)
+AUTH_BAD_REDIRECT = (
+    "{where} ghi redirect_uri «{value}», nhưng địa chỉ đó phải kết thúc bằng /oauth2callback "
+    "(ví dụ https://tothu.example.vn/oauth2callback): hãy sửa lại cho đúng."
+)
+
+
+def auth_provider(table: Mapping) -> str | None:
+    """None for a flat `[auth]` table; the provider's name for `[auth.google]`-style tables."""
+    if "client_id" in table:
+        return None
+    providers = [name for name, value in table.items() if isinstance(value, Mapping)]
+    return "google" if "google" in providers else (providers[0] if providers else None)
+
+
+def check_auth_table(table, *, where: str = "Mục [auth] của .streamlit/secrets.toml") -> None:
+    """ConfigError (one sentence naming the file) when `[auth]` exists but st.login cannot use it.
+
+    `where` names the table and, when known, the file and line ("Mục [auth] của tệp …").
+    """
+    if not isinstance(table, Mapping):
+        raise ConfigError(AUTH_INCOMPLETE.format(where=where, fields=", ".join(AUTH_SHARED_FIELDS)))
+    provider = auth_provider(table)
+    fields = table if provider is None else table.get(provider, {})
+    missing = [name for name in AUTH_SHARED_FIELDS if not _filled(table.get(name))]
+    missing += [name for name in AUTH_PROVIDER_FIELDS if not _filled(fields.get(name))]
+    if provider is not None:
+        missing = [m if m in AUTH_SHARED_FIELDS else f"{provider}.{m}" for m in missing]
+    if missing:
+        raise ConfigError(AUTH_INCOMPLETE.format(where=where, fields=", ".join(missing)))
+    redirect = str(table["redirect_uri"]).strip()
+    if not redirect.endswith("/oauth2callback"):
+        raise ConfigError(AUTH_BAD_REDIRECT.format(where=where, value=redirect))
+
+
+def _filled(value) -> bool:
+    return value is not None and bool(str(value).strip())

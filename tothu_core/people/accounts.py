@@ -3,11 +3,22 @@
 Only the link username -> Mã cán bộ and an argon2id hash live here; what a person may do comes
 from their `Vai trò` in the spreadsheet. The file sits outside the repository so that it is
 never committed, and every write replaces it whole so a crash cannot leave half an account.
+
+Guessing is bounded by *reserving* each attempt before the slow hash: under the file lock
+(shared by every thread and every server process using the file) the attempt is counted as a
+failure first, and the account locks as soon as the count reaches the limit; only then is the
+password hashed, outside the lock. However many attempts arrive at once, at most
+`max_attempts` of them ever get to compare a password with the account's hash; a right
+password then clears the count. Every attempt, whoever it names, costs the same: one
+transaction on the file and one argon2 verification (against a dummy hash when the name is
+unknown or the account locked), and every refusal is the same sentence, so neither the
+message nor the time tells which usernames exist or which are locked.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import logging
@@ -15,6 +26,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,8 +49,13 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 # Long enough for a slow disk, short enough that a stuck process is noticed by the clerk.
 _LOCK_TIMEOUT_SECONDS = 10
 
-WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra lại và nhập lại."
-ACCOUNT_LOCKED = "Tài khoản tạm khóa do nhập sai nhiều lần; thử lại sau {until}."
+# The one refusal for every failed sign-in (unknown name, wrong password, locked account):
+# telling them apart would tell a guesser which usernames exist.
+WRONG_CREDENTIALS = (
+    "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa {minutes} phút vì "
+    "nhập sai {attempts} lần. Đồng chí hãy kiểm tra lại; nếu vẫn không vào được, hãy nhờ người "
+    "quản trị đặt lại mật khẩu."
+)
 BAD_USERNAME = (
     "Tên đăng nhập «{username}» không dùng được: chỉ gồm chữ không dấu, chữ số và các dấu "
     ". _ - @, bắt đầu bằng chữ hoặc số, tối đa 64 ký tự."
@@ -46,11 +63,12 @@ BAD_USERNAME = (
 PASSWORD_TOO_SHORT = "Mật khẩu phải có ít nhất {minimum} ký tự."
 MISSING_CADRE = "Hãy ghi Mã cán bộ (ví dụ CB01) cho tài khoản mới «{username}»."
 BROKEN_FILE = (
-    "Tệp tài khoản {path} bị hỏng hoặc không phải tệp tài khoản ({detail}). "
-    "Hãy khôi phục bản sao lưu hoặc xóa tệp rồi tạo lại tài khoản."
+    "Tệp tài khoản {path} bị hỏng hoặc không phải tệp tài khoản ({detail}): hãy khôi phục bản "
+    "sao lưu, hoặc xóa tệp rồi tạo lại tài khoản bằng lệnh «python -m tothu_core account add»."
 )
 UNREADABLE_FILE = (
-    "Không đọc/ghi được tệp tài khoản {path}: {detail}. Hãy kiểm tra quyền của thư mục."
+    "Không đọc/ghi được tệp tài khoản {path} ({detail}): hãy kiểm tra đường dẫn (biến "
+    "TOTHU_ACCOUNTS_FILE) và quyền truy cập của tệp và thư mục chứa nó."
 )
 FILE_BUSY = "Tệp tài khoản {path} đang được chương trình khác sử dụng; hãy thử lại sau ít phút."
 
@@ -66,6 +84,26 @@ class AccountInfo:
     username: str
     cadre_id: str
     locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One reserved attempt: the hash to compare with, and the account it was taken from."""
+
+    password_hash: str
+    cadre_id: str
+    last: bool
+
+
+# One in-process lock per accounts file, taken before the file lock: threads of one server
+# then queue on it at once instead of polling the file lock.
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.Lock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(str(path.resolve()), threading.Lock())
 
 
 @dataclass
@@ -104,6 +142,19 @@ def default_accounts_path() -> Path:
 
 def _local_now() -> datetime:
     return datetime.now().astimezone()
+
+
+def _os_reason(error: OSError) -> str:
+    """The operating system's reason in Vietnamese, for the few a clerk can act on."""
+    reasons = {
+        errno.EACCES: "không có quyền đọc/ghi",
+        errno.EPERM: "không có quyền đọc/ghi",
+        errno.EISDIR: "đường dẫn này là một thư mục, không phải tệp",
+        errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+        errno.ENOSPC: "ổ đĩa đã đầy",
+        errno.EROFS: "ổ đĩa chỉ cho đọc",
+    }
+    return reasons.get(error.errno, error.strerror or type(error).__name__)
 
 
 def _username_key(username: str) -> str | None:
@@ -157,23 +208,33 @@ class AccountStore:
                 cadre_id=cadre or existing.cadre_id, password_hash=password_hash
             )
 
+    @property
+    def refusal(self) -> str:
+        """The sentence of every failed sign-in."""
+        minutes = max(1, round(self.lockout.total_seconds() / 60))
+        return WRONG_CREDENTIALS.format(minutes=minutes, attempts=self.max_attempts)
+
     def verify(self, username: str, password: str) -> str:
-        """The cadre id of a correct sign-in; AccessDenied (one sentence) otherwise."""
+        """The cadre id of a correct sign-in; AccessDenied (always `refusal`) otherwise.
+
+        The attempt is reserved (counted) before the password is hashed; see the module doc.
+        """
         password = _normalize_password(password)
         dummy_hash = self._get_dummy_hash()
         key = _username_key(username)
-        account = self._read_accounts().get(key) if key else None
-        now = self._clock()
-        if account is not None and account.locked_until and now < account.locked_until:
-            raise AccessDenied(self._locked_message(account.locked_until, now))
-        # An unknown user costs one verification too, so timing does not reveal who exists.
-        stored_hash = account.password_hash if account is not None else dummy_hash
-        correct = self._password_matches(stored_hash, password)
-        if account is None:
-            raise AccessDenied(WRONG_CREDENTIALS)
-        if not correct:
-            raise self._record_failure(key, now)
-        return self._record_success(key, account, password)
+        slot = self._reserve(key)
+        # Unknown and locked names cost one verification too, so timing reveals nothing.
+        correct = self._password_matches(slot.password_hash if slot else dummy_hash, password)
+        if slot is None or not correct:
+            if slot is not None and slot.last:
+                logger.warning("Account %r locked after %d failures.", key, self.max_attempts)
+            raise AccessDenied(self.refusal)
+        return self._record_success(key, slot, password)
+
+    def check(self) -> None:
+        """ConfigError (one sentence naming the file) when the file exists but cannot be used."""
+        if self.path.exists():
+            self._read_accounts()
 
     def remove(self, username: str) -> bool:
         """Delete the account; False when there was none."""
@@ -194,34 +255,49 @@ class AccountStore:
         accounts = self._read_accounts()
         return [_info(key, accounts[key]) for key in sorted(accounts)]
 
-    def _record_success(self, key: str, account: _Account, password: str) -> str:
-        needs_rehash = self._hasher.check_needs_rehash(account.password_hash)
-        if account.failed_attempts or account.locked_until or needs_rehash:
-            new_hash = self._hasher.hash(password) if needs_rehash else None
-            with self._transaction() as accounts:
-                current = accounts.get(key)
-                # Skip the update if the password was reset meanwhile.
-                if current is not None and current.password_hash == account.password_hash:
-                    current.failed_attempts = 0
-                    current.locked_until = None
-                    current.password_hash = new_hash or current.password_hash
-        return account.cadre_id
+    def _reserve(self, key: str | None) -> _Slot | None:
+        """Count this attempt before its hash is checked; None when it may not be checked.
 
-    def _record_failure(self, key: str, now: datetime) -> AccessDenied:
-        """Count the failure, lock the account at the limit; the error to raise."""
+        Always one transaction, whoever it names (the file is rewritten unchanged for an
+        unknown name), so that every attempt costs the same time.
+        """
+        if not self.path.exists():
+            # No file, no account to find (and verifying must not create the file).
+            return None
+        with self._transaction() as accounts:
+            account = accounts.get(key) if key else None
+            if account is None:
+                return None
+            now = self._clock()
+            if account.locked_until is not None:
+                if now < account.locked_until:
+                    return None
+                # The lock-out is over: counting starts afresh.
+                account.locked_until = None
+                account.failed_attempts = 0
+            if account.failed_attempts >= self.max_attempts:
+                # Left over from a higher limit: lock now rather than check once more.
+                account.locked_until = now + self.lockout
+                return None
+            account.failed_attempts += 1
+            last = account.failed_attempts >= self.max_attempts
+            if last:
+                # Locked at once: attempts arriving while this one is hashed are refused.
+                account.locked_until = now + self.lockout
+            return _Slot(password_hash=account.password_hash, cadre_id=account.cadre_id, last=last)
+
+    def _record_success(self, key: str, slot: _Slot, password: str) -> str:
+        """Clear the count (and the lock this attempt may have set); upgrade an old hash."""
+        needs_rehash = self._hasher.check_needs_rehash(slot.password_hash)
+        new_hash = self._hasher.hash(password) if needs_rehash else None
         with self._transaction() as accounts:
             current = accounts.get(key)
-            if current is None:
-                return AccessDenied(WRONG_CREDENTIALS)
-            current.failed_attempts += 1
-            if current.failed_attempts < self.max_attempts:
-                return AccessDenied(WRONG_CREDENTIALS)
-            # Counting starts afresh once the lock-out is over.
-            current.failed_attempts = 0
-            current.locked_until = now + self.lockout
-            locked_until = current.locked_until
-        logger.warning("Account %r locked until %s after repeated failures.", key, locked_until)
-        return AccessDenied(self._locked_message(locked_until, now))
+            # Skip the update if the password was reset meanwhile.
+            if current is not None and current.password_hash == slot.password_hash:
+                current.failed_attempts = 0
+                current.locked_until = None
+                current.password_hash = new_hash or current.password_hash
+        return slot.cadre_id
 
     def _password_matches(self, stored_hash: str, password: str) -> bool:
         try:
@@ -237,14 +313,6 @@ class AccountStore:
         return self._dummy_hash
 
     @staticmethod
-    def _locked_message(locked_until: datetime, now: datetime) -> str:
-        local = locked_until.astimezone(now.tzinfo)
-        until = local.strftime("%H:%M")
-        if local.date() != now.date():
-            until += local.strftime(" ngày %d/%m/%Y")
-        return ACCOUNT_LOCKED.format(until=until)
-
-    @staticmethod
     def _require_username(username: str) -> str:
         key = _username_key(username)
         if key is None:
@@ -253,20 +321,35 @@ class AccountStore:
 
     def _read_accounts(self) -> dict[str, _Account]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             return {}
         except OSError as error:
             raise ConfigError(
-                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
+                UNREADABLE_FILE.format(path=self.path, detail=_os_reason(error))
             ) from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                BROKEN_FILE.format(path=self.path, detail="không phải UTF-8")
+            ) from None
+        if not text.strip() or text.strip() == "{}":
+            # A file created empty (or as `{}`) by hand simply holds no account yet.
+            return {}
         try:
             document = json.loads(text)
+        except json.JSONDecodeError as error:
+            detail = f"JSON viết sai ở dòng {error.lineno}"
+            raise ConfigError(BROKEN_FILE.format(path=self.path, detail=detail)) from None
+        try:
             if document.get("format") != _FILE_FORMAT:
-                raise ValueError(f"format {document.get('format')!r}")
+                raise ValueError("format")
             return {key: _Account.from_json(record) for key, record in document["accounts"].items()}
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ConfigError(BROKEN_FILE.format(path=self.path, detail=error)) from None
+        except KeyError as error:
+            detail = f"thiếu trường «{error.args[0]}»"
+            raise ConfigError(BROKEN_FILE.format(path=self.path, detail=detail)) from None
+        except (ValueError, TypeError, AttributeError):
+            detail = f'không có dòng «"format": {_FILE_FORMAT}» hoặc sai cấu trúc'
+            raise ConfigError(BROKEN_FILE.format(path=self.path, detail=detail)) from None
 
     def _write_accounts(self, accounts: dict[str, _Account]) -> None:
         document = {
@@ -278,7 +361,7 @@ class AccountStore:
             handle, temp_name = tempfile.mkstemp(prefix=".accounts-", dir=self.path.parent)
         except OSError as error:
             raise ConfigError(
-                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
+                UNREADABLE_FILE.format(path=self.path, detail=_os_reason(error))
             ) from None
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
@@ -290,28 +373,34 @@ class AccountStore:
         except BaseException as error:
             Path(temp_name).unlink(missing_ok=True)
             if isinstance(error, OSError):
-                detail = error.strerror
+                detail = _os_reason(error)
                 raise ConfigError(UNREADABLE_FILE.format(path=self.path, detail=detail)) from None
             raise
 
     @contextmanager
     def _transaction(self) -> Iterator[dict[str, _Account]]:
         """Read the accounts under the file lock, let the caller change them, write them back."""
+        in_process = _process_lock(self.path)
+        if not in_process.acquire(timeout=_LOCK_TIMEOUT_SECONDS):
+            raise SourceUnavailable(FILE_BUSY.format(path=self.path))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._file_lock.acquire()
-        except Timeout:
-            raise SourceUnavailable(FILE_BUSY.format(path=self.path)) from None
-        except OSError as error:
-            raise ConfigError(
-                UNREADABLE_FILE.format(path=self.path, detail=error.strerror)
-            ) from None
-        try:
-            accounts = self._read_accounts()
-            yield accounts
-            self._write_accounts(accounts)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._file_lock.acquire()
+            except Timeout:
+                raise SourceUnavailable(FILE_BUSY.format(path=self.path)) from None
+            except OSError as error:
+                raise ConfigError(
+                    UNREADABLE_FILE.format(path=self.path, detail=_os_reason(error))
+                ) from None
+            try:
+                accounts = self._read_accounts()
+                yield accounts
+                self._write_accounts(accounts)
+            finally:
+                self._file_lock.release()
         finally:
-            self._file_lock.release()
+            in_process.release()
 
 
 def _info(key: str, account: _Account) -> AccountInfo:

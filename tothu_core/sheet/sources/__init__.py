@@ -7,15 +7,34 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tothu_core.errors import ConfigError
+from tothu_core.settings import table_where
 from tothu_core.sheet.sources.base import RawWorkbook, Source
 
-__all__ = ["RawWorkbook", "Source", "resolve_source", "describe_choice"]
+__all__ = [
+    "RawWorkbook",
+    "Source",
+    "check_source_configuration",
+    "describe_choice",
+    "resolve_source",
+]
 
 DEMO = "demo"
 _SHEETS_PREFIXES = ("https://docs.google.com/spreadsheets/", "gsheets:")
 
 
-def _configured(spec, environ, secrets) -> tuple[str, str]:
+DEFAULT_ORIGIN = "mặc định"
+BLANK_TABLE = (
+    "{where} có nhưng để trống «{field}», nên chưa biết đọc dữ liệu ở đâu: hãy ghi {example}, "
+    "hoặc xóa mục đó để chạy với dữ liệu mẫu."
+)
+NO_KEY = (
+    "Chưa có khóa tài khoản dịch vụ Google: hãy đặt biến "
+    "GOOGLE_APPLICATION_CREDENTIALS trỏ tới tệp khóa JSON, hoặc khai báo "
+    "[gcp_service_account] trong .streamlit/secrets.toml."
+)
+
+
+def _configured(spec, environ, secrets, secrets_path=None) -> tuple[str, str]:
     if spec:
         return spec, "--source"
     if environ.get("TOTHU_SOURCE"):
@@ -26,17 +45,65 @@ def _configured(spec, environ, secrets) -> tuple[str, str]:
         sheet = spreadsheet_from_secrets(secrets)
         if sheet:
             return sheet, "secrets.toml"
-        local = (secrets.get("source") or {}).get("path") if hasattr(secrets, "get") else None
-        if local:
-            return str(local), "secrets.toml"
-    return DEMO, "mặc định"
+        for table, field, example in (
+            ("sheets", "spreadsheet", 'spreadsheet = "https://docs.google.com/spreadsheets/d/…"'),
+            ("source", "path", 'path = "du-lieu/so-lieu.xlsx"'),
+        ):
+            if table not in secrets:
+                continue
+            value = _field(secrets[table], field)
+            if value is None or not str(value).strip():
+                # A table written but left blank is a configuration, not a wish for the demo.
+                where = table_where(table, secrets_path)
+                raise ConfigError(
+                    BLANK_TABLE.format(
+                        where=where[0].upper() + where[1:], field=field, example=example
+                    )
+                )
+            if table == "source":
+                return str(value), "secrets.toml"
+    return DEMO, DEFAULT_ORIGIN
+
+
+def _field(table, name):
+    return table.get(name) if isinstance(table, Mapping) else None
 
 
 def describe_choice(
-    spec: str | None = None, *, environ: Mapping = os.environ, secrets: Mapping | None = None
+    spec: str | None = None,
+    *,
+    environ: Mapping = os.environ,
+    secrets: Mapping | None = None,
+    secrets_path: Path | None = None,
 ) -> tuple[str, str]:
-    """(what, where it was configured): for messages and for deciding whether demo mode applies."""
-    return _configured(spec, environ, secrets)
+    """(what, where it was configured): for messages and for deciding whether demo mode applies.
+
+    `where` is DEFAULT_ORIGIN when nothing names a source (the bundled demo then applies).
+    """
+    return _configured(spec, environ, secrets, secrets_path)
+
+
+def check_source_configuration(
+    spec: str | None = None,
+    *,
+    environ: Mapping = os.environ,
+    secrets: Mapping | None = None,
+    secrets_path: Path | None = None,
+) -> tuple[str, str]:
+    """The source choice, after checking what it needs (a Google Sheet needs a usable key).
+
+    Reads nothing from the source; ConfigError (one sentence naming the file) otherwise.
+    """
+    value, origin = _configured(spec, environ, secrets, secrets_path)
+    if value.strip().startswith(_SHEETS_PREFIXES):
+        from tothu_core.sheet.sources.credentials import load_service_account_info
+
+        info = load_service_account_info(
+            secrets=secrets, environ=environ, secrets_path=secrets_path
+        )
+        if info is None:
+            raise ConfigError(NO_KEY)
+    return value, origin
 
 
 def resolve_source(
@@ -65,11 +132,7 @@ def resolve_source(
 
         info = load_service_account_info(secrets=secrets, environ=environ)
         if info is None:
-            raise ConfigError(
-                "Chưa có khóa tài khoản dịch vụ Google: hãy đặt biến "
-                "GOOGLE_APPLICATION_CREDENTIALS trỏ tới tệp khóa JSON, hoặc khai báo "
-                "[gcp_service_account] trong .streamlit/secrets.toml."
-            )
+            raise ConfigError(NO_KEY)
         key = value.removeprefix("gsheets:")
         return GoogleSheetSource(key, credentials_info=info, **backend_options)
     path = Path(value).expanduser()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tothu_core.errors import ConfigError
+from tothu_core.settings import table_where
 
 ENV_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
 SECRETS_TABLE = "gcp_service_account"
@@ -43,12 +44,16 @@ MISSING_FIELDS = (
 
 
 def load_service_account_info(
-    *, secrets: Mapping | None = None, environ: Mapping = os.environ
+    *,
+    secrets: Mapping | None = None,
+    environ: Mapping = os.environ,
+    secrets_path: Path | None = None,
 ) -> dict | None:
     """The service-account key as a dict, or None when none is configured.
 
     The environment variable wins over secrets: it is the explicit choice of whoever
-    started the process.
+    started the process. `secrets_path` (the secrets file, when known) lets a problem name
+    the file and the table's line.
     """
     path = (environ.get(ENV_VAR) or "").strip()
     if path:
@@ -57,8 +62,9 @@ def load_service_account_info(
     if table is None:
         return None
     if not isinstance(table, Mapping):
-        raise ConfigError(MISSING_FIELDS.format(where=_secrets_where(), fields="client_email"))
-    return _validated(_plain(table), where=_secrets_where())
+        where = table_where(SECRETS_TABLE, secrets_path)
+        raise ConfigError(NOT_A_SERVICE_ACCOUNT.format(where=where))
+    return _validated(_plain(table), where=table_where(SECRETS_TABLE, secrets_path))
 
 
 def spreadsheet_from_secrets(secrets: Mapping | None) -> str | None:
@@ -95,7 +101,10 @@ def _validated(info: Any, *, where: str) -> dict:
     if not isinstance(info, Mapping):
         raise ConfigError(NOT_A_SERVICE_ACCOUNT.format(where=where))
     info = dict(info)
-    if info.get("type", "service_account") != "service_account":
+    # An OAuth client file ({"installed": …} or {"web": …}) has no type and none of a
+    # service account's fields: say what it is not, rather than list every missing field.
+    untyped_stranger = "type" not in info and not any(f in info for f in _REQUIRED_FIELDS)
+    if untyped_stranger or info.get("type", "service_account") != "service_account":
         raise ConfigError(NOT_A_SERVICE_ACCOUNT.format(where=where))
     missing = [name for name in _REQUIRED_FIELDS if not str(info.get(name) or "").strip()]
     if missing:
@@ -125,7 +134,3 @@ def _get(mapping: Any, key: str) -> Any:
         return mapping.get(key)
     except (KeyError, AttributeError):
         return None
-
-
-def _secrets_where() -> str:
-    return f"mục [{SECRETS_TABLE}] của .streamlit/secrets.toml"
