@@ -85,8 +85,9 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-def start_app(folder: Path) -> Iterator[RunningApp]:
-    """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok."""
+def start_app(folder: Path, *, source: str | None = None) -> Iterator[RunningApp]:
+    """Run app.py on the demo data kept in `folder` (or on `source`, named as an office names
+    its sheet); yields once /_stcore/health says ok."""
     from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
 
     data_dir = folder / "data"
@@ -99,6 +100,8 @@ def start_app(folder: Path) -> Iterator[RunningApp]:
         TOTHU_ACCOUNTS_FILE=str(folder / "no-accounts.json"),
         PYTHONPATH=str(ROOT),
     )
+    if source is not None:
+        env["TOTHU_SOURCE"] = source
     command = [
         sys.executable,
         "-m",
@@ -305,7 +308,9 @@ def _start_with_accounts(folder: Path, *, plant_problems: bool = False) -> Itera
     store = AccountStore(folder / "no-accounts.json")
     store.set_password("quantri", GUIDE_PASSWORD, cadre_id=admin)
     store.set_password("canbo", GUIDE_PASSWORD, cadre_id=cadre)
-    for running in start_app(folder):
+    # An office with local accounts names its workbook: the app refuses to run sign-in on
+    # the demo data (issue 13), so the guide shows the workbook as the office's own.
+    for running in start_app(folder, source=str(demo)):
         yield GuideApp(running, ("quantri", admin), ("canbo", cadre))
 
 
