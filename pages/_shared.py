@@ -343,15 +343,21 @@ def chart_text(values):
     return escape(values)
 
 
-def show_chart(fig: go.Figure, *, height: int = 360) -> None:
-    """Plotly figures readable on a 380 px phone: legend below, tight margins."""
+def show_chart(fig: go.Figure, *, height: int = 360, toolbar: bool = True) -> None:
+    """Plotly figures readable on a 380 px phone: legend below, tight margins.
+
+    `toolbar=False` hides Plotly's zoom/download bar, whose hints only exist in English.
+    """
     fig.update_layout(
         height=height,
         margin={"l": 8, "r": 8, "t": 36, "b": 8},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         font={"size": 13},
     )
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "responsive": True})
+    config = {"displaylogo": False, "responsive": True}
+    if not toolbar:
+        config["displayModeBar"] = False
+    st.plotly_chart(fig, width="stretch", config=config)
 
 
 def table_with_downloads(
@@ -364,6 +370,7 @@ def table_with_downloads(
     datetime_columns: tuple[str, ...] = (),
     column_config: dict | None = None,
     empty_message: str = "Không có dòng nào.",
+    placeholder: str | None = None,
 ) -> None:
     """Show exactly this table and offer it as CSV and Excel, filters applied, to those allowed.
 
@@ -375,7 +382,10 @@ def table_with_downloads(
         return
     config = {c: PERCENT for c in frame.columns if str(c).endswith("(%)")}
     config.update(column_config or {})
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    # placeholder: what a missing value shows (Streamlit's default is the English "None").
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=config, placeholder=placeholder
+    )
     if not ctx.viewer.may_export:
         return
     f = ctx.filters

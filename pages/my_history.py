@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from pages._shared import ENTRY_COLUMNS, context, show_chart, table_with_downloads
+from tothu_core.entry import history_view
 from tothu_core.figures import activity
 from tothu_core.figures.figures import month_text
 from tothu_core.textnorm import escape_markdown
@@ -22,7 +23,7 @@ CHART_MONTHS = 12
 def _month_status(months: pd.DataFrame, month: pd.Period, month_label: str) -> None:
     now = months[months["month"] == month]
     if now.empty:
-        st.info(f"Tháng {month_label} anh/chị không được phân công tổ nào.")
+        st.info(f"Tháng {month_label} đồng chí không được phân công tổ nào.")
         return
     row = now.iloc[0]
     cards = (
@@ -40,7 +41,7 @@ def _month_status(months: pd.DataFrame, month: pd.Period, month_label: str) -> N
 def _completeness(ctx, months: pd.DataFrame) -> None:
     st.subheader("Mức đầy đủ theo tháng")
     if months.empty:
-        st.info("Anh/chị chưa được phân công tổ nào trong các tháng có dữ liệu.")
+        st.info("Đồng chí chưa được phân công tổ nào trong các tháng có dữ liệu.")
         return
     recent = months.head(CHART_MONTHS).iloc[::-1]
     fig = px.bar(
@@ -58,7 +59,7 @@ def _completeness(ctx, months: pd.DataFrame) -> None:
     )
     fig.update_yaxes(range=[0, 115], ticksuffix="%", tickvals=[0, 25, 50, 75, 100])
     fig.update_xaxes(type="category", title=None)
-    show_chart(fig, height=300)
+    show_chart(fig, height=300, toolbar=False)
     columns = ["month", "expected", "received", "on_time", "missing", "completeness_pct",
                "on_time_pct"]  # fmt: skip
     table_with_downloads(
@@ -66,6 +67,7 @@ def _completeness(ctx, months: pd.DataFrame) -> None:
         slug="bao-cao-cua-toi-theo-thang",
         ctx=ctx,
         key="my_history_months_table",
+        placeholder="",
     )
 
 
@@ -73,7 +75,7 @@ def _entries(ctx, history: pd.DataFrame) -> None:
     st.subheader("Các báo cáo đã nhập")
     if history.empty:
         st.info(
-            "Anh/chị chưa có báo cáo nào trong bảng tính. "
+            "Đồng chí chưa có báo cáo nào trong bảng tính. "
             "Báo cáo mới nhập ở trang «Nhập báo cáo tháng»."
         )
         return
@@ -88,19 +90,24 @@ def _entries(ctx, history: pd.DataFrame) -> None:
         [ALL_MONTHS, *labels],
         key=KEY_MONTH,
         format_func=lambda m: m or "Tất cả các tháng",
+        placeholder="Chọn tháng",
+        filter_mode=None,
     )
     shown = history if not chosen else history[month_text(history["month"]) == chosen]
-    columns = ["month", "group_name", "hamlet_name", "counts", "version", "meeting_date",
-               "households_present", "households", "attendance_pct", "cadre_attended", "topics",
-               "situation", "proposals", "submitted_at"]  # fmt: skip
+    # On a phone the key columns come first, each just wide enough, within the screen.
+    key_columns = {
+        header: st.column_config.Column(width=width)
+        for header, width in zip(history_view.key_headers(), history_view.KEY_WIDTHS, strict=True)
+    }
     table_with_downloads(
-        activity.for_display(shown, columns),
+        history_view.entries_table(shown),
         slug="bao-cao-cua-toi",
         ctx=ctx,
         key="my_history_entries_table",
         date_columns=(activity.HEADERS["meeting_date"],),
         datetime_columns=(activity.HEADERS["submitted_at"],),
-        column_config=ENTRY_COLUMNS,
+        column_config={**ENTRY_COLUMNS, **key_columns},
+        placeholder="",
     )
 
 
@@ -109,9 +116,10 @@ def main() -> None:
     ds, viewer, f = ctx.ds, ctx.viewer, ctx.filters
     day = ctx.settings.deadline_day
     st.title("Báo cáo của tôi")
-    st.caption(f"{escape_markdown(viewer.name)} ({viewer.cadre_id}) · mọi tháng có dữ liệu")
+    who = f"{escape_markdown(viewer.name)} ({escape_markdown(viewer.cadre_id)})"
+    st.caption(f"{who} · mọi tháng có dữ liệu")
     if f.cadre and f.cadre != viewer.cadre_id:
-        st.caption("Trang này luôn hiện báo cáo của chính anh/chị, không theo bộ lọc cán bộ.")
+        st.caption("Trang này luôn hiện báo cáo của chính đồng chí, không theo bộ lọc cán bộ.")
     months = ctx.snapshot.memo(
         ("my_history_months", viewer.cadre_id, day),
         lambda: activity.cadre_months(ds, viewer.cadre_id, deadline_day=day),

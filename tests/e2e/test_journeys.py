@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tothu_core.entry.entries import form_groups
+from tothu_core.entry.form import day_text
 from tothu_core.figures import assignment_view, figures, headline
 from tothu_core.sheet import contract
 from tothu_core.sheet.load import load_dataset
@@ -174,20 +175,21 @@ def test_a_cadre_submits_a_monthly_entry_and_sees_it_counted(fresh_app_server, n
         has=app.page.locator("summary", has_text=f"{card.group_name} · {card.hamlet_name}")
     )
     expect(group.locator("summary")).to_contain_text("chưa báo cáo")
-    group.get_by_role("radiogroup", name="Trong tháng, tổ có họp không?").get_by_text(
-        "Có họp", exact=True
+    group.get_by_role("radiogroup", name="Trong tháng, tổ có sinh hoạt không?").get_by_text(
+        "Có sinh hoạt", exact=True
     ).click()
-    group.get_by_role("spinbutton", name="day, Ngày họp").click()
-    app.page.keyboard.type(day.strftime("%d%m%Y"))
+    app.choose("Ngày sinh hoạt", day_text(day), scope=group)
     group.get_by_role("spinbutton", name=re.compile("^Số hộ dự")).fill(str(present))
-    group.get_by_role("radiogroup", name="Anh/chị có dự buổi họp không?").get_by_text(
+    group.get_by_role("radiogroup", name="Đồng chí có dự buổi sinh hoạt không?").get_by_text(
         "Có", exact=True
     ).click()
     app.screenshot("06-entry-form-filled")
     app.main.get_by_role("button", name=re.compile("Gửi báo cáo")).click()
     app.settle()
 
-    expect(app.main.get_by_test_id("stAlertContentSuccess")).to_contain_text("Đã ghi 1 báo cáo")
+    expect(app.main.get_by_test_id("stAlertContentSuccess").first).to_contain_text(
+        "Đã ghi 1 báo cáo"
+    )
     expect(group.locator("summary")).to_contain_text("đã gửi lúc")
     app.screenshot("07-entry-form-sent")
 

@@ -544,13 +544,15 @@ def test_a_cadre_gets_no_export_button_on_any_of_their_pages(workbook, accounts,
 
 
 def fill_group(at: AppTest, month_key: str, group_id: str, day) -> None:
-    def key(name):
-        return f"entry_form_{month_key}_{group_id}_{name}"
+    def widget(kind, name):
+        # The form's keys end in the number of the showing they belong to.
+        prefix = f"entry_form__{month_key}__{group_id}__{name}__"
+        return next(w for w in getattr(at, kind) if (w.key or "").startswith(prefix))
 
-    at.radio(key=key("met")).set_value(True)
-    at.date_input(key=key("meeting_date")).set_value(day)
-    at.number_input(key=key("households_present")).set_value(5)
-    at.radio(key=key("cadre_attended")).set_value(True)
+    widget("radio", "met").set_value(True)
+    widget("selectbox", "meeting_date").set_value(day)
+    widget("number_input", "households_present").set_value(5)
+    widget("radio", "cadre_attended").set_value(True)
 
 
 def test_a_cadre_cannot_submit_for_another_cadres_group_even_with_forged_widgets(

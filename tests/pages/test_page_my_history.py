@@ -6,9 +6,11 @@ import pandas as pd
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.figures.test_activity import planted_book
+from tothu_core.entry import history_view
 from tothu_core.figures import activity
 from tothu_core.sheet.load import load_dataset
 from tothu_core.sheet.sources import resolve_source
+from tothu_core.textnorm import escape_markdown
 
 PAGE = "pages/my_history.py"
 
@@ -35,6 +37,8 @@ def test_cadre_sees_own_entries_and_month(monkeypatch, tmp_path):
         ["10/2016", "Tổ 2", "Ấp Mỹ An"],
         ["09/2016", "Tổ 2", "Ấp Mỹ An"],
     ]
+    # On a phone the columns that say what was reported come first.
+    assert list(entries.columns[:5]) == history_view.key_headers()
 
 
 def test_corrections_show_as_history_whatever_the_cadre_filter(monkeypatch, tmp_path):
@@ -47,9 +51,7 @@ def test_corrections_show_as_history_whatever_the_cadre_filter(monkeypatch, tmp_
     ds = load_dataset(resolve_source())
     assert len(entries) == len(activity.cadre_history(ds, "CB01")) == 5
     first_two = entries.iloc[:2]
-    assert first_two[
-        ["Tháng", "Tên tổ", "Lần nhập", "Bản được tính", "Số hộ dự"]
-    ].values.tolist() == [
+    assert first_two[["Tháng", "Tên tổ", "Lần nhập", "Được tính", "Số hộ dự"]].values.tolist() == [
         ["09/2016", "Tổ 1", 2, "Có", 9],
         ["09/2016", "Tổ 1", 1, "Không", 8],
     ]
@@ -78,3 +80,15 @@ def test_demo_cadre_sees_only_their_rows(monkeypatch, demo_dir, demo_ds):
     shown = set(pd.to_datetime(entries["Thời điểm nhập"]))
     assert shown == set(mine["submitted_at"])
     assert not shown & set(ds.meetings.loc[ds.meetings["cadre_id"] != me, "submitted_at"])
+
+
+def test_the_cadres_name_from_the_sheet_is_shown_as_text(monkeypatch, tmp_path):
+    raw = planted_book()
+    name = "Trần *Thị* [Đào](http://x.vn)"
+    for row in raw["Cán bộ"]:
+        if row and row[0] == "CB02":
+            row[1] = name
+    use_workbook(monkeypatch, raw, tmp_path)
+    at = app(cadre="CB02", page=PAGE, query={"thang": "09-2016"})
+    assert not at.exception
+    assert at.caption[0].value == f"{escape_markdown(name)} (CB02) · mọi tháng có dữ liệu"

@@ -3,6 +3,8 @@
 `entries` validates a cadre's submission against the Dataset and their assignment,
 `outbox` keeps every submission locally until the source has taken it, `submit` drives
 one write and invalidates the shared snapshot, `month_lock` says which months still take
-entries. Imports: the foundation, `sheet/`, `figures/` and `people/` (a submission is
-checked against the signed-in viewer).
+entries; `form` is the form's view model (the month due, what each group shows, what a press
+sends) and `history_view` the cadre's own reports as a phone shows them. Imports: the
+foundation, `sheet/`, `figures/` and `people/` (a submission is checked against the signed-in
+viewer).
 """

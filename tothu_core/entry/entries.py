@@ -1,11 +1,11 @@
 """A cadre's monthly entries: the model, the server-side checks and the sheet rows they become.
 
-The form's widgets limit what can be typed, but nothing a browser sends is trusted: `validate`
-checks every entry again against the snapshot (the group assigned to THIS cadre in THIS month,
-numbers and dates in range, the month open) and refuses the whole submission, with one
-Vietnamese sentence per field, when any entry is wrong. Only then are rows built, in the
-sheet's own column order, each with `Thời điểm nhập` and a `Mã phiếu` that makes a repeat
-harmless.
+The form lets anything be typed and names what is wrong (see `form`); nothing a browser sends
+is trusted anyway: `validate` checks every entry again against the snapshot (the group assigned
+to THIS cadre in THIS month, numbers and dates in range, the month open) and refuses the whole
+submission, with one Vietnamese sentence per field, when any entry is wrong. Only then are rows
+built, in the sheet's own column order, each with `Thời điểm nhập` and a `Mã phiếu` that makes
+a repeat harmless.
 """
 
 from __future__ import annotations
@@ -243,13 +243,13 @@ def form_groups(ds: Dataset, cadre_id: str, month: pd.Period) -> list[FormGroup]
 
 
 def previous_month_text(row: pd.Series | None, month: pd.Period, households: int) -> str:
-    """'Tháng trước (10/2026): họp ngày 12/10, 30/45 hộ dự (66,7%), cán bộ có dự.'"""
+    """'Tháng trước (10/2026): sinh hoạt ngày 12/10, 30/45 hộ dự (66,7%), cán bộ có dự.'"""
     label = f"Tháng trước ({month.strftime(contract.MONTH_FORMAT)})"
     if row is None:
         return f"{label}: chưa có báo cáo."
     if pd.isna(row["meeting_date"]):
-        return f"{label}: tổ không họp."
-    parts = [f"họp ngày {row['meeting_date']:%d/%m}"]
+        return f"{label}: tổ không sinh hoạt."
+    parts = [f"sinh hoạt ngày {row['meeting_date']:%d/%m}"]
     present = row["households_present"]
     if pd.notna(present):
         share = pct(int(present), households)
@@ -289,20 +289,6 @@ def text_fields(ds: Dataset) -> set[str]:
     return {key for key in ("topics", "situation", "proposals") if key in columns}
 
 
-def changed_entries(groups: list[FormGroup], entries: Iterable[Entry]) -> list[Entry]:
-    """The entries that say something new: a first report, or one that differs from the latest.
-
-    Re-sending what already counts would only add an identical row, so it is left out.
-    """
-    latest = {g.group_id: g.latest for g in groups}
-    out = []
-    for entry in entries:
-        entry = entry.normalized()
-        if latest.get(entry.group_id) != entry:
-            out.append(entry)
-    return out
-
-
 # -- checking ------------------------------------------------------------------------------
 
 
@@ -339,15 +325,15 @@ def validate(ds: Dataset, submission: Submission, *, viewer: Viewer, locks: Mont
     form_problem = None
     if submission.cadre_id != viewer.cadre_id:
         form_problem = (
-            f"Anh/chị chỉ gửi được báo cáo của chính mình (mã {viewer.cadre_id}), không gửi thay "
+            f"Đồng chí chỉ gửi được báo cáo của chính mình (mã {viewer.cadre_id}), không gửi thay "
             f"cho mã {submission.cadre_id} được."
         )
     else:
         form_problem = locks.refusal(month) or write_columns_problem(ds)
     if form_problem is None and not submission.entries:
         form_problem = (
-            "Chưa có tổ nào được điền để gửi. Hãy chọn «Có họp» hoặc «Không họp» cho ít nhất "
-            "một tổ rồi bấm Gửi."
+            "Chưa có tổ nào được điền để gửi. Hãy chọn «Có sinh hoạt» hoặc «Không sinh hoạt» cho "
+            "ít nhất một tổ rồi bấm «Gửi báo cáo»."
         )
     if form_problem is not None:
         raise EntryRejected(form_problem, {FORM: {FORM: form_problem}})
@@ -367,7 +353,7 @@ def validate(ds: Dataset, submission: Submission, *, viewer: Viewer, locks: Mont
             found[GROUP] = f"Không có tổ mã «{group_id}» trong trang Tổ."
         elif group_id not in assigned.index:
             found[GROUP] = (
-                f"Anh/chị không được phân công phụ trách {known.loc[group_id, 'group_name']} "
+                f"Đồng chí không được phân công phụ trách {known.loc[group_id, 'group_name']} "
                 f"trong tháng {month_text}, nên không gửi báo cáo cho tổ này được."
             )
         else:
@@ -390,37 +376,41 @@ def _entry_problems(entry: Entry, month: pd.Period, households: int, today: date
     found: dict[str, str] = {}
     month_text = month.strftime(contract.MONTH_FORMAT)
     if entry.met is None:
-        found[MET] = "Hãy chọn «Có họp» hoặc «Không họp»."
+        found[MET] = "Hãy chọn «Có sinh hoạt» hoặc «Không sinh hoạt»."
     elif entry.met:
         day = entry.meeting_date
         if isinstance(day, datetime):
             day = day.date()
         if not isinstance(day, date):
-            found["meeting_date"] = "Hãy chọn ngày họp."
+            found["meeting_date"] = "Hãy chọn ngày sinh hoạt."
         elif pd.Period(day, freq="M") != month:
             found["meeting_date"] = (
-                f"Ngày họp {day:%d/%m/%Y} không thuộc tháng {month_text}; "
+                f"Ngày sinh hoạt {day:%d/%m/%Y} không thuộc tháng {month_text}; "
                 f"hãy chọn một ngày trong tháng {month_text}."
             )
         elif day > today:
             found["meeting_date"] = (
-                f"Ngày họp {day:%d/%m/%Y} chưa đến (hôm nay là {today:%d/%m/%Y}); "
-                "hãy chọn ngày tổ đã họp."
+                f"Ngày sinh hoạt {day:%d/%m/%Y} chưa đến (hôm nay là {today:%d/%m/%Y}); "
+                "hãy chọn ngày tổ đã sinh hoạt."
             )
         present = entry.households_present
         if isinstance(present, float) and present.is_integer():
             present = int(present)
         if present is None:
-            found["households_present"] = "Hãy ghi số hộ dự họp."
-        elif isinstance(present, bool) or not isinstance(present, int) or present < 0:
+            found["households_present"] = f"Hãy ghi số hộ dự (từ 0 đến {households})."
+        elif isinstance(present, bool) or not isinstance(present, int):
             found["households_present"] = f"Số hộ dự phải là số nguyên từ 0 đến {households}."
+        elif present < 0:
+            found["households_present"] = (
+                f"Số hộ dự ({present}) không thể là số âm; hãy ghi từ 0 đến {households}."
+            )
         elif present > households:
             found["households_present"] = (
                 f"Số hộ dự ({present}) lớn hơn số hộ của tổ ({households}); "
                 f"hãy ghi từ 0 đến {households}."
             )
         if entry.cadre_attended not in (True, False):
-            found["cadre_attended"] = "Hãy chọn anh/chị có dự buổi họp hay không."
+            found["cadre_attended"] = "Hãy chọn đồng chí có dự buổi sinh hoạt hay không."
         topics = entry.normalized().topics
         if len(topics) > MAX_TOPICS:
             found["topics"] = f"Chọn nhiều nhất {MAX_TOPICS} nội dung tuyên truyền."
