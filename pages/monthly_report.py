@@ -111,8 +111,8 @@ def _document_details(ctx, period: content.Period) -> tuple[content.Letterhead, 
         st.caption("Văn phòng vẫn sửa được mọi câu chữ trong tệp Word trước khi trình ký.")
     if not number.strip():
         st.caption(
-            "Chưa ghi số báo cáo: văn bản để trống chỗ số («Số      -"
-            f"{escape_markdown(settings.number_code)}») để văn thư ghi khi vào sổ."
+            "Chưa ghi số báo cáo: văn bản chừa trống chỗ số trước «-"
+            f"{escape_markdown(settings.number_code)}» để văn thư ghi khi vào sổ."
         )
     if not (signer.strip() or default_signer):
         st.warning(
@@ -155,7 +155,7 @@ def _remember(widget_key: str, stored: tuple) -> None:
     st.session_state.setdefault(KEY_TEXTS, {})[stored] = st.session_state[widget_key]
 
 
-def _narrative(report: content.Report) -> Narrative:
+def _narrative(ctx, report: content.Report) -> Narrative:
     """The four narrative sections as text boxes, drafted by the core, kept as edited."""
     st.subheader("Nội dung đánh giá (sửa được trước khi tải về)")
     st.caption(
@@ -163,7 +163,14 @@ def _narrative(report: content.Report) -> Narrative:
         "dòng là một đoạn; dòng bắt đầu bằng «- » là một ý. Phần đã sửa được giữ lại khi đổi "
         "tháng, đổi trang rồi quay lại."
     )
-    drafted = draft(report)
+    drafted = ctx.memo(
+        "monthly_report_draft",
+        lambda: draft(report),
+        report.period,
+        report.letterhead,
+        report.issued,
+        report.planned_load,
+    )
     stored = st.session_state.setdefault(KEY_TEXTS, {})
     texts = {}
     for section in SECTION_KEYS:
@@ -348,7 +355,7 @@ def main() -> None:
     _key_figures(report)
     st.subheader(report.title_line)
     _preview(ctx, report)
-    narrative = _narrative(report)
+    narrative = _narrative(ctx, report)
     _downloads(ctx, dataclasses.replace(report, narrative=narrative))
     _annex(ctx)
 

@@ -85,8 +85,11 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-def start_app(folder: Path) -> Iterator[RunningApp]:
-    """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok."""
+def start_app(folder: Path, *, source: str | None = None) -> Iterator[RunningApp]:
+    """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok.
+
+    `source` becomes TOTHU_SOURCE: the guide's servers name the demo on purpose, since local
+    accounts without a named source stop the app (issue 13's configuration check)."""
     from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
 
     data_dir = folder / "data"
@@ -99,6 +102,8 @@ def start_app(folder: Path) -> Iterator[RunningApp]:
         TOTHU_ACCOUNTS_FILE=str(folder / "no-accounts.json"),
         PYTHONPATH=str(ROOT),
     )
+    if source is not None:
+        env["TOTHU_SOURCE"] = source
     command = [
         sys.executable,
         "-m",
@@ -305,7 +310,7 @@ def _start_with_accounts(folder: Path, *, plant_problems: bool = False) -> Itera
     store = AccountStore(folder / "no-accounts.json")
     store.set_password("quantri", GUIDE_PASSWORD, cadre_id=admin)
     store.set_password("canbo", GUIDE_PASSWORD, cadre_id=cadre)
-    for running in start_app(folder):
+    for running in start_app(folder, source="demo"):
         yield GuideApp(running, ("quantri", admin), ("canbo", cadre))
 
 
