@@ -39,7 +39,7 @@ PAGES = (
     "Báo cáo tháng",
     "Nhập báo cáo tháng",
     "Báo cáo của tôi",
-    "Báo cáo gửi Ban Tuyên giáo",
+    "Báo cáo gửi cấp trên",
     "Khóa sổ tháng",
     "Kiểm tra dữ liệu",
     "Cài đặt",
