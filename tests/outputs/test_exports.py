@@ -105,7 +105,7 @@ def test_csv_attendance_figures_against_the_core(exported, ds):
     got = {r[header.index("Mã ấp")]: r for r in body}
     for _, hamlet in core.iterrows():
         row = got[hamlet["hamlet_id"]]
-        assert row[header.index("Số tổ sinh hoạt")] == str(hamlet["groups_met"])
+        assert row[header.index("Số tổ họp")] == str(hamlet["groups_met"])
         assert row[header.index("Số hộ dự")] == str(hamlet["households_present"])
         rate = hamlet["attendance_pct"]
         assert row[header.index("Tỷ lệ dự (%)")] == ("" if pd.isna(rate) else f"{rate:.1f}")
@@ -155,7 +155,7 @@ def test_xlsx_percentages_are_numbers_formatted_as_percent(exported, ds):
     sheet = open_xlsx(exported["coverage", "xlsx"])
     header = [c.value for c in sheet[1]]
     core = figures.coverage(ds, SEPT).set_index("hamlet_id")
-    rate_col = header.index("Tổ có cán bộ phụ trách (%)") + 1
+    rate_col = header.index("Tỷ lệ phủ (%)") + 1
     for row in sheet.iter_rows(min_row=2):
         hamlet = row[header.index("Mã ấp")].value
         cell = row[rate_col - 1]
