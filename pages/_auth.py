@@ -58,7 +58,7 @@ HOW_TO_CONFIGURE = (
     "`.streamlit/secrets.toml` (xem README)."
 )
 DEMO_ROLE_EMPTY = "Dữ liệu mẫu không có ai với vai trò này; hãy chọn vai trò khác ở thanh bên."
-REFUSED = "Đồng chí chưa có quyền xem dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy."
+REFUSED = "Đồng chí chưa có quyền xem dữ liệu. Vui lòng liên hệ người quản trị."
 REFUSED_NEXT_STEP = (
     "Khi đã được bổ sung vào danh sách cán bộ, đồng chí bấm «Đăng xuất» rồi đăng nhập lại."
 )

@@ -433,7 +433,7 @@ def run() -> None:
     if not cards:
         st.info(
             f"Tháng {month_text} đồng chí không được phân công tổ nào, nên không có báo cáo cần "
-            "nhập. Nếu phân công chưa đúng, hãy báo Ban Tuyên giáo Đảng ủy."
+            f"nhập. Nếu phân công chưa đúng, hãy báo {escape_markdown(ctx.settings.report_board)}."
         )
         return
     fields = text_fields(ds)

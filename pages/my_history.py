@@ -39,7 +39,7 @@ def _month_status(months: pd.DataFrame, month: pd.Period, month_label: str) -> N
 
 
 def _completeness(ctx, months: pd.DataFrame) -> None:
-    st.subheader("Mức đầy đủ theo tháng")
+    st.subheader("Tỷ lệ nộp báo cáo theo tháng")
     if months.empty:
         st.info("Đồng chí chưa được phân công tổ nào trong các tháng có dữ liệu.")
         return

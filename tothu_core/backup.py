@@ -62,7 +62,7 @@ _SQLITE_BUSY_SECONDS = 30.0
 
 # What the person reading the command's output is told each known file is.
 KNOWN_FILES = {
-    OUTBOX_FILE_NAME: "hàng chờ gửi báo cáo (outbox)",
+    OUTBOX_FILE_NAME: "hàng chờ gửi báo cáo",
     LOCKS_FILE_NAME: "các lần lãnh đạo mở lại, khóa sổ tháng",
 }
 ACCOUNTS_WHAT = "tài khoản đăng nhập cục bộ"

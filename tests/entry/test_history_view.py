@@ -25,4 +25,4 @@ def test_key_columns_come_first_and_met_reads_co_khong():
         ["10/2026", "Tổ 1", "Có", 8, "Có"],
         ["10/2026", "Tổ 2", "Không", None, "Có"],
     ]
-    assert "Ngày họp" in table.columns and "Kiến nghị" in table.columns
+    assert "Ngày sinh hoạt" in table.columns and "Kiến nghị" in table.columns

@@ -168,7 +168,7 @@ def test_a_press_while_another_sender_holds_the_submission_says_it_is_on_its_way
     result = writer.submit(other, ds=ds, viewer=viewer("CB11"))
     assert (result.sent, result.in_progress) == (False, True)
     assert result.message == (
-        "2 báo cáo này đang được gửi vào bảng tính; anh/chị không cần gửi lại."
+        "2 báo cáo này đang được gửi vào bảng tính; đồng chí không cần gửi lại."
     )
     assert ids(writer.store.source.path) == Counter()
 

@@ -102,9 +102,7 @@ def test_derived_table_values(ds):
     assert np.isnan(coverage.loc[2, "Tỷ lệ phủ (%)"])
     # With the extra T5 entry: A2 met 25/30 = 83.3 %.
     attendance = export_table(ds, "attendance", Scope(month=SEPT)).set_index("Mã ấp")
-    assert attendance.loc[
-        "A2", ["Số tổ họp", "Số hộ", "Số hộ dự", "Tỷ lệ dự (%)"]
-    ].tolist() == [
+    assert attendance.loc["A2", ["Số tổ họp", "Số hộ", "Số hộ dự", "Tỷ lệ dự (%)"]].tolist() == [
         1,
         30,
         25,

@@ -74,7 +74,7 @@ def test_the_admin_sees_where_the_rows_landed_and_sends_them_again(monkeypatch, 
 
     at.button(key="data_check_resend_P77").click().run()
     assert not at.exception
-    assert at.success[0].value == "Đã ghi 2 báo cáo vào bảng tính. Cảm ơn anh/chị."
+    assert at.success[0].value == "Đã ghi 2 báo cáo vào bảng tính. Cảm ơn đồng chí."
     assert not at.subheader
     assert Outbox.in_folder(tmp_path / "data").get("P77").status == SENT
     sheet = openpyxl.load_workbook(path)["Sinh hoạt"]

@@ -206,7 +206,7 @@ class MonthLocks:
         if not viewer.may_reopen_months:
             raise AccessDenied(
                 "Chỉ lãnh đạo Đảng ủy mới mở lại hoặc khóa sổ được một tháng. "
-                "Anh/chị hãy báo cho lãnh đạo nếu cần."
+                "Đồng chí hãy báo cho lãnh đạo nếu cần."
             )
         if month > self.current_month():
             raise TothuError(

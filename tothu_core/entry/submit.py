@@ -64,9 +64,9 @@ class SubmitResult:
         """What the cadre reads after pressing Gửi."""
         if self.misplaced:
             return (
-                f"{self.entries} báo cáo của anh/chị đã được lưu an toàn trên máy chủ nhưng "
+                f"{self.entries} báo cáo của đồng chí đã được lưu an toàn trên máy chủ nhưng "
                 "Google Sheets ghi chưa đúng chỗ trong bảng tính, nên chưa được tính. Người "
-                "quản trị sẽ thấy việc này ở trang «Kiểm tra dữ liệu» để xử lý; anh/chị không "
+                "quản trị sẽ thấy việc này ở trang «Kiểm tra dữ liệu» để xử lý; đồng chí không "
                 "cần nhập lại."
             )
         if self.sent and self.repeat:
@@ -75,15 +75,15 @@ class SubmitResult:
                 "bản trùng."
             )
         if self.sent:
-            return f"Đã ghi {self.entries} báo cáo vào bảng tính. Cảm ơn anh/chị."
+            return f"Đã ghi {self.entries} báo cáo vào bảng tính. Cảm ơn đồng chí."
         if self.in_progress:
             return (
                 f"{self.entries} báo cáo này đang được gửi vào bảng tính; "
-                "anh/chị không cần gửi lại."
+                "đồng chí không cần gửi lại."
             )
         return (
-            f"{self.entries} báo cáo của anh/chị đã được lưu an toàn trên máy chủ nhưng chưa "
-            "ghi được vào bảng tính; chương trình sẽ tự gửi lại, anh/chị không cần nhập lại. "
+            f"{self.entries} báo cáo của đồng chí đã được lưu an toàn trên máy chủ nhưng chưa "
+            "ghi được vào bảng tính; chương trình sẽ tự gửi lại, đồng chí không cần nhập lại. "
             f"Lý do: {self.error}"
         )
 

@@ -60,7 +60,7 @@ SIGN_IN_LABELS = {
 
 NOT_IN_SHEET = (
     "Địa chỉ {email} chưa có trong danh sách cán bộ của bảng tính (cột Email), nên chưa xem "
-    "được dữ liệu. Vui lòng liên hệ Ban Tuyên giáo Đảng ủy để được bổ sung."
+    "được dữ liệu. Vui lòng liên hệ người quản trị để được bổ sung."
 )
 EMAIL_NOT_VERIFIED = (
     "Google chưa xác minh địa chỉ {email}, nên chưa thể dùng để đăng nhập. "
@@ -68,7 +68,7 @@ EMAIL_NOT_VERIFIED = (
 )
 EMAIL_SHARED = (
     "Địa chỉ {email} được ghi cho nhiều cán bộ ({cadres}) trong bảng tính, nên chưa biết "
-    "anh/chị là ai. Vui lòng báo người quản trị sửa cột Email để mỗi địa chỉ chỉ thuộc một người."
+    "đồng chí là ai. Vui lòng báo người quản trị sửa cột Email để mỗi địa chỉ chỉ thuộc một người."
 )
 ACCOUNT_CADRE_GONE = (
     "Tài khoản này gắn với Mã cán bộ {cadre_id}, nhưng mã đó không còn trong danh sách cán bộ "
