@@ -125,8 +125,9 @@ def make_book(path, data):
 
 
 def plain(controller) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=controller.port, sender="Văn phòng <vp@mythanh.example>",
-                        security="none", timeout=5)  # fmt: skip
+    return SmtpSettings(host="127.0.0.1", port=controller.port,
+                        sender="Văn phòng <vp@mythanh.example>", security="none",
+                        timeout=5)  # fmt: skip
 
 
 def test_the_dry_run_lists_the_mails_and_who_has_no_address(smtp_server, tmp_path):
@@ -313,8 +314,9 @@ def test_remind_send_without_smtp_or_with_a_dead_server_exits_1(tmp_path, monkey
 
 
 def test_remind_with_a_dead_server_exits_1(tmp_path, monkeypatch, capsys):
-    cli_setup(tmp_path, monkeypatch, {"host": "127.0.0.1", "port": _free_port(),
-                                      "from": "vp@x.vn", "starttls": False, "timeout": 2})  # fmt: skip
+    dead = {"host": "127.0.0.1", "port": _free_port(), "from": "vp@x.vn", "starttls": False,
+            "timeout": 2}  # fmt: skip
+    cli_setup(tmp_path, monkeypatch, dead)
     assert main(["remind", "--month", "09/2016", "--send"]) == EXIT_PROBLEMS
     assert "CHƯA GỬI ĐƯỢC: Nguyễn Văn An" in capsys.readouterr().out
 
