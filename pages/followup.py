@@ -42,9 +42,18 @@ CARD_CHANNELS = (CALL, SMS, ZALO, COPY)
 LINES_SHOWN = 3
 
 
+# Months offered before the month due: three years of follow-up are plenty.
+MONTHS_BACK = 36
+
+
 def _month_options(ds, due: pd.Period) -> list[str]:
-    months = {due, *ds.months()}
-    return [m.strftime(contract.MONTH_FORMAT) for m in sorted(months, reverse=True) if m <= due]
+    """The month due and every month before it since the first assignment or entry."""
+    starts = [due - MONTHS_BACK + 1]
+    known = [*ds.months()[:1]]
+    if len(ds.assignments):
+        known.append(ds.assignments["start"].min().to_period("M"))
+    first = max(min([*known, due]), starts[0])
+    return [m.strftime(contract.MONTH_FORMAT) for m in pd.period_range(first, due, freq="M")[::-1]]
 
 
 def _choose_month(ds, due: pd.Period) -> pd.Period:
