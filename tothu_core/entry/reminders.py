@@ -131,7 +131,9 @@ class RecordResult:
         if self.kept == IN_SHEET:
             return f"Đã ghi {who} vào trang «{contract.REMINDERS.name}» của bảng tính."
         if self.kept == HERE:
-            return f"Đã lưu {who} trên máy chủ. {self.error or ''}".strip()
+            # Why it is not in the sheet is said once on the page; a refusal is news.
+            refused = self.error if self.error and self.error.startswith("Bảng tính") else ""
+            return f"Đã lưu {who} trên máy chủ. {refused}".strip()
         if self.kept == MISPLACED_IN_SHEET:
             return f"Đã lưu {who} trên máy chủ; Google Sheets ghi chưa đúng chỗ: {self.error}"
         return (

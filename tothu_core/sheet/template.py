@@ -460,7 +460,9 @@ GUIDE_INTRO = (
     "Bảng tính này là nguồn dữ liệu của ứng dụng theo dõi, hỗ trợ tổ nhân dân tự quản. "
     "Mỗi trang có dòng tiêu đề cột ở dòng 2; dữ liệu điền từ dòng 3 trở xuống, mỗi dòng một mục.",
     "Điền theo thứ tự: Ấp → Cán bộ → Tổ → Phân công → Chủ đề (không bắt buộc). Trang Sinh hoạt "
-    "do cán bộ gửi báo cáo qua ứng dụng: ứng dụng tự thêm dòng; văn phòng cũng có thể nhập tay.",
+    "do cán bộ gửi báo cáo qua ứng dụng: ứng dụng tự thêm dòng; văn phòng cũng có thể nhập tay. "
+    "Trang Nhắc nhở (không bắt buộc) ghi các lần lãnh đạo nhắc cán bộ chưa nộp báo cáo: ứng dụng "
+    "tự thêm dòng.",
     "Không đổi tên trang và tên cột. Được thêm cột riêng (STT, Ghi chú…): ứng dụng bỏ qua. "
     "Được sửa dòng tiêu đề ở dòng 1 hoặc chèn thêm dòng phía trên dòng tiêu đề cột.",
     "Cột tô xanh đậm là bắt buộc, xanh nhạt là không bắt buộc, xám là ứng dụng tự ghi. "
