@@ -27,7 +27,7 @@ PAGES = {
     access.MY_HISTORY: ("pages/my_history.py", "Báo cáo của tôi", ":material/history:"),
     access.MONTHLY_REPORT: (
         "pages/monthly_report.py",
-        "Báo cáo gửi Ban Tuyên giáo",
+        "Báo cáo gửi cấp trên",
         ":material/description:",
     ),
     access.MONTH_LOCK: ("pages/month_lock.py", "Khóa sổ tháng", ":material/lock_clock:"),

@@ -19,6 +19,7 @@ from tothu_core.clock import office_now
 from tothu_core.entry.outbox import Outbox
 from tothu_core.errors import ConfigError, TothuError
 from tothu_core.figures import activity
+from tothu_core.figures.numbers import PLOTLY_SEPARATORS, display_styler, number_columns
 from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
 from tothu_core.people.access import Viewer
 from tothu_core.people.accounts import default_accounts_path
@@ -43,9 +44,10 @@ KEY_MONTH, KEY_HAMLET, KEY_CADRE, KEY_CADRE_SEARCH = (
 )
 _CONTEXT_KEY = "page_context"
 
-# How percentages and the entries' dates show in every table (the values stay numbers/dates).
-# Every header ending in "(%)" is a percentage (the Excel export follows the same rule).
-PERCENT = st.column_config.NumberColumn(format="%.1f%%")
+# How the entries' dates show in every table (the values stay dates). Numbers are shown the
+# Vietnamese way by `numbers.display_styler` (89,2 %, 3.210); a table too large to style
+# quickly uses the browser's own number format instead ("localized").
+LOCALIZED = st.column_config.NumberColumn(format="localized")
 ENTRY_COLUMNS = {
     activity.HEADERS["meeting_date"]: st.column_config.DateColumn(format="DD/MM/YYYY"),
     activity.HEADERS["submitted_at"]: st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
@@ -126,11 +128,16 @@ def secrets() -> dict:
 
 
 def configuration_problem() -> str | None:
-    """The sentence saying why the configuration cannot be used, or None when it can."""
+    """The sentence saying why the configuration cannot be used, or None when it can.
+
+    The settings (environment, secrets.toml, the file the Cài đặt page saves) are part of it:
+    a value that cannot be used stops the app as a broken secrets.toml does.
+    """
     try:
         check_configuration(
             secrets=secrets(), secrets_path=secrets_path(), accounts_path=default_accounts_path()
         )
+        settings()
     except ConfigError as error:
         return str(error)
     return None
@@ -158,7 +165,9 @@ def require_usable_configuration() -> None:
 
 
 def settings() -> Settings:
-    return load_settings(secrets=secrets())
+    """The settings in force, read again on every run: a change saved on «Cài đặt» applies
+    at once, without a restart. On the demo, the demo commune's names fill the letterhead."""
+    return load_settings(secrets=secrets(), demo=uses_demo())
 
 
 def source_choice() -> tuple[str, str]:
@@ -171,16 +180,29 @@ def uses_demo() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _store(source_spec: str, ttl_seconds: int) -> SnapshotStore:
-    """One store per configured source for the whole server: every session shares it."""
+def _store(source_spec: str, ttl_seconds: int, max_load: int) -> SnapshotStore:
+    """One store per configured source for the whole server: every session shares it.
+
+    The cache time and the maximum groups per cadre (the reader warns above it) are part of
+    the key, so a change saved on «Cài đặt» gets a store, and a read, of its own.
+    """
     return SnapshotStore(
-        resolve_source(source_spec, secrets=secrets()), ttl_seconds=ttl_seconds, background=True
+        resolve_source(source_spec, secrets=secrets()),
+        ttl_seconds=ttl_seconds,
+        background=True,
+        read_options={"max_groups_per_cadre": max_load},
     )
 
 
 def store() -> SnapshotStore:
     spec, _origin = source_choice()
-    return _store(spec, settings().cache_ttl_seconds)
+    current = settings()
+    return _store(spec, current.cache_ttl_seconds, current.max_load)
+
+
+def forget_stores() -> None:
+    """After the settings that shape a read changed: drop the old stores (and their data)."""
+    _store.clear()
 
 
 def load_snapshot(*, force: bool = False) -> Snapshot:
@@ -323,7 +345,8 @@ def page_header(title: str, ctx: PageContext, *, caption: str | None = None) -> 
         scope.append(escape_markdown(names.get(ctx.filters.hamlet, ctx.filters.hamlet)))
     if ctx.filters.cadre:
         names = ctx.ds.cadres.set_index("cadre_id")["name"]
-        scope.append(f"cán bộ {escape_markdown(names.get(ctx.filters.cadre, ctx.filters.cadre))}")
+        name = escape_markdown(names.get(ctx.filters.cadre, ctx.filters.cadre))
+        scope.append(f"đồng chí {name}")
     st.caption(" · ".join(scope) + (f" — {caption}" if caption else ""))
 
 
@@ -344,7 +367,8 @@ def chart_text(values):
 
 
 def show_chart(fig: go.Figure, *, height: int = 360, toolbar: bool = True) -> None:
-    """Plotly figures readable on a 380 px phone: legend below, tight margins.
+    """Plotly figures readable on a 380 px phone: legend below, tight margins; numbers on axes
+    and in hover labels written the Vietnamese way (decimal comma, dot for thousands).
 
     `toolbar=False` hides Plotly's zoom/download bar, whose hints only exist in English.
     """
@@ -353,6 +377,7 @@ def show_chart(fig: go.Figure, *, height: int = 360, toolbar: bool = True) -> No
         margin={"l": 8, "r": 8, "t": 36, "b": 8},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         font={"size": 13},
+        separators=PLOTLY_SEPARATORS,
     )
     config = {"displaylogo": False, "responsive": True}
     if not toolbar:
@@ -380,11 +405,17 @@ def table_with_downloads(
     if frame.empty:
         st.info(empty_message)
         return
-    config = {c: PERCENT for c in frame.columns if str(c).endswith("(%)")}
-    config.update(column_config or {})
+    config = dict(column_config or {})
+    styled = display_styler(frame, skip=tuple(config))
+    if styled is None:
+        config = {c: LOCALIZED for c in number_columns(frame)} | config
     # placeholder: what a missing value shows (Streamlit's default is the English "None").
     st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=config, placeholder=placeholder
+        frame if styled is None else styled,
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        placeholder=placeholder,
     )
     if not ctx.viewer.may_export:
         return

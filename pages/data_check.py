@@ -8,6 +8,7 @@ import streamlit as st
 from pages._shared import context, table_with_downloads
 from tothu_core.entry.submit import EntryWriter
 from tothu_core.figures import activity
+from tothu_core.figures.numbers import vn_int
 from tothu_core.sheet.dataset import ERROR, WARNING
 from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
 from tothu_core.textnorm import escape_markdown, fold
@@ -68,7 +69,7 @@ def _misplaced_rows(ctx) -> None:
         with st.container(border=True):
             groups = ", ".join(map(escape_markdown, record.groups))
             st.markdown(
-                f"**Cán bộ {escape_markdown(record.cadre_id)}** · tháng {record.month} · "
+                f"**Đồng chí {escape_markdown(record.cadre_id)}** · tháng {record.month} · "
                 f"{len(record.rows)} báo cáo (tổ {groups}) · "
                 f"gửi lúc {record.created_at:%H:%M ngày %d/%m/%Y}"
             )
@@ -100,8 +101,8 @@ def main() -> None:
 
     errors, warnings = len(ds.errors), len(ds.warnings)
     with st.container(horizontal=True):
-        st.metric("Lỗi", errors)
-        st.metric("Cảnh báo", warnings)
+        st.metric("Lỗi", vn_int(errors))
+        st.metric("Cảnh báo", vn_int(warnings))
     st.caption(
         "**Lỗi**: dòng đó bị bỏ ra khỏi mọi số liệu cho tới khi được sửa. "
         "**Cảnh báo**: dòng vẫn được tính, nhưng nên xem lại. "

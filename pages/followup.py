@@ -265,7 +265,7 @@ def main() -> None:
     )
     public = load_public_url(secrets=secrets())
     url = texts.form_url(public.url)
-    committee = settings.committee_name
+    committee = settings.issuing_body
     all_cards = texts.cards(missing)
     by_id = {card.cadre_id: card for card in all_cards}
     listing = book.listing(ds, month=month)

@@ -11,6 +11,7 @@ import streamlit as st
 from pages._shared import chart_text, context, page_header, show_chart, table_with_downloads
 from tothu_core.figures import activity
 from tothu_core.figures.figures import month_text
+from tothu_core.figures.numbers import vn_change, vn_percent
 
 # Months shown in the group × month heat map: a year fits a phone screen.
 HEAT_MONTHS = 12
@@ -19,15 +20,14 @@ KEY_HEAT_HAMLET = "meetings_heat_hamlet"
 
 def _kpis(totals: pd.DataFrame, month: pd.Period) -> None:
     cards = (
-        ("Tỷ lệ tổ họp", "meeting_pct"),
+        ("Tỷ lệ tổ sinh hoạt", "meeting_pct"),
         ("Tỷ lệ hộ dự", "attendance_pct"),
-        ("Buổi họp có cán bộ dự", "cadre_presence_pct"),
+        ("Buổi sinh hoạt có cán bộ dự", "cadre_presence_pct"),
     )
     row = st.container(horizontal=True)
     for label, key in cards:
         value, change = activity.month_and_change(totals, month, key)
-        delta = None if pd.isna(change) else f"{change:+.1f} điểm"
-        row.metric(label, "—" if pd.isna(value) else f"{value:.1f}%", delta=delta)
+        row.metric(label, vn_percent(value), delta=vn_change(change, 1, unit=" điểm %"))
 
 
 def _trend(by_hamlet: pd.DataFrame) -> None:
@@ -38,7 +38,7 @@ def _trend(by_hamlet: pd.DataFrame) -> None:
         hamlet_name=chart_text(with_groups["hamlet_name"]),
     )
     if frame["attendance_pct"].isna().all():
-        st.info("Chưa có buổi họp nào được báo cáo trong phạm vi đang xem.")
+        st.info("Chưa có buổi sinh hoạt nào được báo cáo trong phạm vi đang xem.")
         return
     fig = px.line(
         frame,
@@ -48,8 +48,9 @@ def _trend(by_hamlet: pd.DataFrame) -> None:
         markers=True,
         labels={"month_label": "Tháng", "attendance_pct": "Tỷ lệ hộ dự (%)", "hamlet_name": ""},
     )
-    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(range=[0, 100], ticksuffix="\u00a0%")
     fig.update_xaxes(title=None, nticks=8)
+    fig.update_traces(hovertemplate="%{x} · %{y:.1f}\u00a0%<extra>%{fullData.name}</extra>")
     show_chart(fig)
 
 
@@ -59,7 +60,7 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
         st.info("Phạm vi đang xem không có tổ nào.")
         return
     if month_rows["groups_met"].sum() == 0:
-        st.info(f"Tháng {ctx.filters.month_text} chưa có báo cáo nào cho biết tổ đã họp.")
+        st.info(f"Tháng {ctx.filters.month_text} chưa có báo cáo nào cho biết tổ đã sinh hoạt.")
     else:
         long = month_rows.melt(
             id_vars="hamlet_name",
@@ -68,7 +69,7 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
             value_name="pct",
         )
         names = {
-            "meeting_pct": "Tổ họp",
+            "meeting_pct": "Tổ sinh hoạt",
             "attendance_pct": "Hộ dự",
             "cadre_presence_pct": "Có cán bộ dự",
         }
@@ -84,7 +85,8 @@ def _month_by_hamlet(ctx, month_rows: pd.DataFrame) -> None:
             labels={"hamlet_name": "", "pct": "%", "measure": ""},
             color_discrete_sequence=["#1565c0", "#64b5f6", "#2e7d32"],
         )
-        fig.update_xaxes(range=[0, 100], dtick=25, ticksuffix="%", title=None)
+        fig.update_xaxes(range=[0, 100], dtick=25, ticksuffix="\u00a0%", title=None)
+        fig.update_traces(hovertemplate="%{y} · %{x:.1f}\u00a0%<extra>%{fullData.name}</extra>")
         fig.update_yaxes(autorange="reversed")
         show_chart(fig, height=120 + 70 * len(month_rows))
     columns = [
@@ -144,14 +146,14 @@ def _group_heat_map(ctx) -> None:
             zmax=100,
             xgap=1,
             ygap=1,
-            colorbar={"title": "%", "thickness": 10},
-            hovertemplate="%{y} · %{x}: %{z:.1f}%<extra></extra>",
+            colorbar={"title": "%", "thickness": 10, "ticksuffix": "\u00a0%"},
+            hovertemplate="%{y} · %{x}: %{z:.1f}\u00a0%<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
     show_chart(fig, height=110 + 22 * len(matrix))
-    st.caption("Ô trống: tháng đó tổ không họp hoặc chưa có báo cáo.")
+    st.caption("Ô trống: tháng đó tổ không sinh hoạt hoặc chưa có báo cáo.")
 
 
 def _topics(ctx) -> None:
@@ -159,9 +161,9 @@ def _topics(ctx) -> None:
     ds, f = ctx.ds, ctx.filters
     reach = ctx.memo("meetings_topic_reach", lambda: activity.topic_reach(ds, f.month, **f.kwargs))
     if reach.empty:
-        st.info(f"Tháng {f.month_text} chưa có buổi họp nào ghi nội dung tuyên truyền.")
+        st.info(f"Tháng {f.month_text} chưa có buổi sinh hoạt nào ghi nội dung tuyên truyền.")
         return
-    st.caption("Mỗi ô: số tổ được tuyên truyền chủ đề đó / số tổ đã họp trong ấp.")
+    st.caption("Mỗi ô: số tổ được tuyên truyền chủ đề đó / số tổ đã sinh hoạt trong ấp.")
     topics = reach["topic"].drop_duplicates().tolist()
     hamlets = reach.drop_duplicates("hamlet_id")
     grid = {

@@ -51,7 +51,9 @@ trend = ctx.memo(
 months = pd.PeriodIndex(trend["month"])
 still_open = headline.open_months(months, now=now, deadline_day=deadline_day)
 provisional = f.month in still_open
-cards = headline.headline_cards(trend, f.month, provisional=provisional)
+cards = headline.headline_cards(
+    trend, f.month, provisional=provisional, planned_load=ctx.settings.planned_load
+)
 if cards[0].value == 0:
     st.info("Không có tổ nào trong phạm vi đang chọn. Hãy chọn ấp hoặc cán bộ khác ở thanh bên.")
     st.stop()
@@ -86,7 +88,10 @@ else:
             markers=True,
             title=title,
         )
-        fig.update_yaxes(range=[0, 105], ticksuffix="%", title=None)
+        fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
+        fig.update_traces(
+            hovertemplate="%{x|%m/%Y} · %{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"
+        )
         fig.update_xaxes(tickformat="%m/%Y", title=None)
         fig.add_vline(x=f.month.to_timestamp(), line_dash="dot", line_color="#6b7280")
         if len(still_open):

@@ -17,6 +17,7 @@ from pages._shared import (
 )
 from tothu_core.clock import office_now
 from tothu_core.figures import activity, figures
+from tothu_core.figures.numbers import is_missing, vn_int, vn_percent
 from tothu_core.textnorm import escape_markdown
 
 KEY_SEARCH = "reports_search"
@@ -28,7 +29,7 @@ def _kpis(by_hamlet: pd.DataFrame) -> None:
     totals = activity.report_totals(by_hamlet)
 
     def share(column: str) -> str | None:
-        return None if pd.isna(totals[column]) else f"{totals[column]:.1f}%"
+        return None if is_missing(totals[column]) else vn_percent(totals[column])
 
     cards = (
         ("Phải nộp", totals["expected"], None),
@@ -38,7 +39,7 @@ def _kpis(by_hamlet: pd.DataFrame) -> None:
     )
     with st.container(horizontal=True):
         for label, value, note in cards:
-            st.metric(label, f"{int(value)}", delta=note, delta_color="off", delta_arrow="off")
+            st.metric(label, vn_int(value), delta=note, delta_color="off", delta_arrow="off")
 
 
 def _by_hamlet(ctx, by_hamlet: pd.DataFrame, *, overdue: bool) -> None:
@@ -95,12 +96,12 @@ def _by_cadre(ctx, by_cadre: pd.DataFrame) -> None:
 
 def _missing(ctx, missing: pd.DataFrame, *, overdue: bool) -> None:
     if missing.empty:
-        st.success("Mọi cán bộ trong phạm vi đang xem đã nộp báo cáo tháng này.")
+        st.success("Mọi đồng chí trong phạm vi đang xem đã nộp báo cáo tháng này.")
         return
     if overdue:
-        st.warning(f"{len(missing)} cán bộ đã quá hạn mà chưa nộp đủ báo cáo.", icon="📞")
+        st.warning(f"{len(missing)} đồng chí đã quá hạn mà chưa nộp đủ báo cáo.", icon="📞")
     else:
-        st.caption(f"{len(missing)} cán bộ chưa nộp đủ; vẫn còn trong hạn nộp.")
+        st.caption(f"{len(missing)} đồng chí chưa nộp đủ; vẫn còn trong hạn nộp.")
     columns = ["name", "phone", "missing", "missing_groups", "position"]
     table_with_downloads(
         activity.for_display(missing, columns),
@@ -115,7 +116,11 @@ def _missing(ctx, missing: pd.DataFrame, *, overdue: bool) -> None:
 
 def _entry_card(row: pd.Series) -> None:
     with st.container(border=True):
-        met = "không họp" if pd.isna(row["meeting_date"]) else f"họp {row['meeting_date']:%d/%m}"
+        met = (
+            "không sinh hoạt"
+            if pd.isna(row["meeting_date"])
+            else f"sinh hoạt {row['meeting_date']:%d/%m}"
+        )
         group, hamlet, name = (
             escape_markdown(row[c]) for c in ("group_name", "hamlet_name", "name")
         )

@@ -1,7 +1,9 @@
-"""Cài đặt (admins only): where the data comes from, the settings in force and the local accounts.
+"""Cài đặt (admins only): the settings the office changes in the browser, where the data comes
+from, the settings in force with their origin, and the local accounts.
 
-Read-only: each item says how to change it (environment variable, secrets.toml or the
-account command), because those changes need someone at the server anyway.
+What is saved here goes into the data folder (beside the outbox) and applies on the next run,
+for everyone, without a restart. A value set on the server (environment, secrets.toml) wins
+and is shown but not editable; the source, keys and accounts stay the technician's job.
 """
 
 from __future__ import annotations
@@ -12,15 +14,32 @@ from datetime import datetime
 import streamlit as st
 
 from pages import _auth
-from pages._shared import context, secrets, source_choice, table_with_downloads
+from pages._shared import (
+    context,
+    forget_stores,
+    secrets,
+    settings,
+    source_choice,
+    table_with_downloads,
+    uses_demo,
+)
 from tothu_core import settings_view
 from tothu_core.entry.month_lock import LOCKS_FILE_NAME
 from tothu_core.entry.outbox import outbox_path
 from tothu_core.errors import TothuError
 from tothu_core.people import access
 from tothu_core.people.accounts import AccountStore, default_accounts_path
+from tothu_core.settings import CHOICE, INT, LINES, read_saved, settings_path
 from tothu_core.sheet.template import TEMPLATE_FILE_NAME, XLSX_MIME, template_bytes
 from tothu_core.textnorm import escape_markdown
+
+KEY_FORM = "settings_form"
+KEY_FIELD = "settings_field_{key}"
+KEY_FLASH = "settings_flash"
+GROUPS = (
+    ("Báo cáo tháng và phân công", settings_view.EDITABLE_ORDER[:5]),
+    ("Văn bản báo cáo", settings_view.EDITABLE_ORDER[5:]),
+)
 
 
 def show_rows(rows: list[settings_view.SettingRow]) -> None:
@@ -31,6 +50,63 @@ def show_rows(rows: list[settings_view.SettingRow]) -> None:
             st.caption(origin + escape_markdown(row.how_to_change))
 
 
+def _field(field: settings_view.EditableField):
+    """One input of the form; a value the server holds is shown, disabled, with the reason."""
+    key = KEY_FIELD.format(key=field.key)
+    help_text = field.help + (f" {field.note}" if field.note else "")
+    common = {"key": key, "help": help_text, "disabled": field.locked_by is not None}
+    if key not in st.session_state or field.locked_by:
+        st.session_state[key] = field.value
+    if field.kind == INT:
+        return st.number_input(
+            field.label, min_value=field.low, max_value=field.high, step=1, **common
+        )
+    if field.kind == CHOICE:
+        return st.selectbox(field.label, list(field.choices), **common)
+    if field.kind == LINES:
+        return st.text_area(field.label, height=140, **common)
+    return st.text_input(field.label, **common)
+
+
+def _edit_form(current) -> None:
+    st.subheader("Sửa cài đặt")
+    st.caption(
+        "Lưu xong là áp dụng ngay cho mọi người, không cần khởi động lại ứng dụng. Cài đặt "
+        f"được lưu trong tệp {escape_markdown(settings_path(current.data_dir))}."
+    )
+    fields = {
+        f.key: f
+        for f in settings_view.editable_fields(current, environ=os.environ, secrets=secrets())
+    }
+    sent = {}
+    with st.form(KEY_FORM, border=True):
+        for title, keys in GROUPS:
+            st.markdown(f"**{title}**")
+            for key in keys:
+                sent[key] = _field(fields[key])
+        pressed = st.form_submit_button("Lưu cài đặt", type="primary", width="stretch")
+    if not pressed:
+        return
+    values = {k: v for k, v in sent.items() if fields[k].locked_by is None}
+    path, problems = settings_view.save_from_form(
+        current, values, environ=os.environ, secrets=secrets()
+    )
+    if problems:
+        st.error(
+            "Chưa lưu: "
+            + "; ".join(f"«{escape_markdown(k)}» {escape_markdown(v)}" for k, v in problems.items())
+            + ". Hãy sửa rồi bấm «Lưu cài đặt» lại."
+        )
+        return
+    after = settings()
+    if settings_view.changed_read(current, after):
+        forget_stores()
+    st.session_state[KEY_FLASH] = f"Đã lưu cài đặt vào {path}."
+    for key in fields:
+        st.session_state.pop(KEY_FIELD.format(key=key), None)
+    st.rerun()
+
+
 ctx = context()
 # Navigation already hides this page from everyone else; this keeps it so if a link slips through.
 if not ctx.viewer.may_open(access.SETTINGS):
@@ -39,7 +115,16 @@ if not ctx.viewer.may_open(access.SETTINGS):
 
 
 st.title("Cài đặt")
-st.caption("Chỉ để xem. Mỗi mục ghi rõ cách thay đổi; không mục nào hiện khóa bí mật hay mật khẩu.")
+st.caption(
+    "Người quản trị sửa được hạn báo cáo, số tổ mỗi cán bộ và phần văn bản của báo cáo ngay ở "
+    "đây; nguồn dữ liệu, khóa và tài khoản do người phụ trách kỹ thuật đặt trên máy chủ. Không "
+    "mục nào hiện khóa bí mật hay mật khẩu."
+)
+flash = st.session_state.pop(KEY_FLASH, None)
+if flash:
+    st.success(escape_markdown(flash), icon=":material/check_circle:")
+
+_edit_form(ctx.settings)
 
 st.subheader("Nguồn dữ liệu")
 spec, origin = source_choice()
@@ -55,8 +140,16 @@ st.download_button(
     "rồi tải lên Google Drive hoặc chọn làm nguồn dữ liệu.",
 )
 
-st.subheader("Báo cáo và bộ nhớ đệm")
-show_rows(settings_view.settings_rows(ctx.settings, environ=os.environ, secrets=secrets()))
+st.subheader("Các cài đặt đang dùng")
+show_rows(
+    settings_view.settings_rows(
+        ctx.settings,
+        environ=os.environ,
+        secrets=secrets(),
+        saved=read_saved(ctx.settings.data_dir),
+        demo=uses_demo(),
+    )
+)
 
 st.subheader("Đăng nhập và các tệp của ứng dụng")
 accounts_path = default_accounts_path()
@@ -65,8 +158,9 @@ show_rows(
         mode=_auth.mode(),
         accounts_path=accounts_path,
         other_files={
-            "Hàng chờ gửi báo cáo (outbox)": outbox_path(ctx.settings.data_dir),
+            "Hàng chờ gửi báo cáo": outbox_path(ctx.settings.data_dir),
             "Tệp khóa sổ tháng": ctx.settings.data_dir / LOCKS_FILE_NAME,
+            "Tệp cài đặt": settings_path(ctx.settings.data_dir),
         },
     )
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -74,3 +75,16 @@ def app(
         at.switch_page(page)
         at.run()
     return at
+
+
+def shown_text(dataframe) -> pd.DataFrame:
+    """What a person reads in an st.dataframe: the Styler's text where the page styled it
+    (numbers the Vietnamese way), the values otherwise."""
+    from streamlit import dataframe_util
+
+    arrow = dataframe.proto.arrow_data
+    if arrow.HasField("styler") and arrow.styler.display_values:
+        text = dataframe_util.convert_arrow_bytes_to_pandas_df(arrow.styler.display_values)
+        text.columns = dataframe.value.columns
+        return text.reset_index(drop=True)
+    return dataframe.value.astype(str).reset_index(drop=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from tests.people.test_access import dataset
 from tothu_core import settings_view
 from tothu_core.people import access
 from tothu_core.people.accounts import AccountInfo
-from tothu_core.settings import Settings
+from tothu_core.settings import Settings, read_saved
 from tothu_core.sheet.sources.base import Source
 
 NOW = datetime(2026, 11, 3, 9, 30, tzinfo=timezone(timedelta(hours=7)))
@@ -68,21 +67,58 @@ def test_the_demo_says_it_is_sample_data():
     assert row.value == "Dữ liệu mẫu (Google Sheet Tổ tự quản)"
 
 
-def test_each_setting_says_where_its_value_came_from():
-    settings = Settings(cache_ttl_seconds=120, deadline_day=7, lock_days=3, data_dir=Path("/d"))
+def test_each_setting_says_where_its_value_came_from(tmp_path):
+    settings = Settings(
+        cache_ttl_seconds=120, deadline_day=7, lock_days=3, data_dir=tmp_path,
+        issuing_body="Đảng ủy xã Mỹ Thạnh", superior_body="Đảng bộ tỉnh Vĩnh Long",
+    )  # fmt: skip
     rows = settings_view.settings_rows(
         settings,
         environ={"TOTHU_DEADLINE_DAY": "7"},
         secrets={"tothu": {"cache_ttl_seconds": 120}, "auth": {"client_secret": "hush"}},
+        saved={"issuing_body": "Đảng ủy xã Mỹ Thạnh"},
+        demo=True,
     )
-    assert [(r.value, r.origin) for r in rows] == [
-        ("120 giây (khoảng 2 phút)", "mục [tothu] cache_ttl_seconds trong secrets.toml"),
-        ("hết ngày 7 của tháng sau", "biến môi trường TOTHU_DEADLINE_DAY"),
-        ("3 ngày sau hạn báo cáo", "mặc định"),
-        ("/d", "mặc định"),
-    ]
+    by_name = {r.name: (r.value, r.origin) for r in rows}
+    assert by_name["Thời gian dùng lại một lần đọc bảng tính"] == (
+        "120 giây (khoảng 2 phút)", "mục [tothu] của secrets.toml (cache_ttl_seconds)"
+    )  # fmt: skip
+    assert by_name["Hạn báo cáo"] == (
+        "hết ngày 7 của tháng sau",
+        "biến môi trường TOTHU_DEADLINE_DAY",
+    )
+    assert by_name["Khóa sổ tháng"] == ("3 ngày sau hạn báo cáo", "mặc định")
+    assert by_name["Số tổ mỗi cán bộ"] == ("kế hoạch 3 tổ, tối đa 5 tổ", "mặc định")
+    assert by_name["Cấp ủy ban hành (dòng dưới của tiêu đề)"] == (
+        "Đảng ủy xã Mỹ Thạnh", f"trang «Cài đặt» (tệp {tmp_path / 'cai-dat.json'})"
+    )  # fmt: skip
+    assert by_name["Cấp ủy cấp trên (dòng trên của tiêu đề)"][1] == "dữ liệu mẫu"
+    assert by_name["Địa danh ghi trước ngày tháng"][0] == "Mỹ Thạnh (lấy từ tên cấp ủy ban hành)"
+    assert by_name["Thư mục dữ liệu của ứng dụng"] == (str(tmp_path), "mặc định")
     assert all("TOTHU_" in r.how_to_change for r in rows)
+    assert "Sửa ở mục «Sửa cài đặt»" in rows[1].how_to_change
     assert not any("hush" in str(r) for r in rows)
+
+
+def test_the_form_locks_what_the_server_sets_and_saves_the_rest(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    fields = {
+        f.key: f for f in settings_view.editable_fields(settings, environ={"TOTHU_LOCK_DAYS": "4"})
+    }
+    assert list(fields) == list(settings_view.EDITABLE_ORDER)
+    assert fields["lock_days"].locked_by == "biến môi trường TOTHU_LOCK_DAYS"
+    assert "TOTHU_LOCK_DAYS" in fields["lock_days"].note
+    assert fields["deadline_day"].locked_by is None and fields["deadline_day"].note is None
+    assert fields["recipients"].value.splitlines()[0].startswith("Ban Tuyên giáo và Dân vận")
+    path, problems = settings_view.save_from_form(
+        settings, {"lock_days": 9, "deadline_day": 6}, environ={"TOTHU_LOCK_DAYS": "4"}
+    )
+    assert problems == {} and path == tmp_path / "cai-dat.json"
+    assert read_saved(tmp_path) == {"deadline_day": 6}, "the server's value is not copied"
+    path, problems = settings_view.save_from_form(settings, {"deadline_day": 40}, environ={})
+    assert path is None
+    assert problems == {"Hạn nộp báo cáo (ngày của tháng sau)": "phải từ 1 đến 28"}
+    assert read_saved(tmp_path) == {"deadline_day": 6}
 
 
 def test_files_show_the_sign_in_mode_and_whether_each_file_exists(tmp_path):

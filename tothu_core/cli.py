@@ -1,5 +1,6 @@
 """`python -m tothu_core`: write demo data or the template, check a sheet, export tables, write
-the report, remind the cadres whose reports are missing, back up the app's own files."""
+the committee's report (month, quarter, six months, year) and the hamlets' lists, remind the
+cadres whose reports are missing, back up the app's own files."""
 
 from __future__ import annotations
 
@@ -23,12 +24,33 @@ def _month(text: str):
         raise argparse.ArgumentTypeError(f"tháng «{text}» không hợp lệ, hãy ghi MM/YYYY") from exc
 
 
+def _day(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"ngày «{text}» không hợp lệ, hãy ghi DD/MM/YYYY") from exc
+
+
 def _secrets() -> tuple[dict, Path | None]:
     """The secrets file the app would use, parsed (ConfigError naming it and the line)."""
     from tothu_core.settings import find_secrets_file, parse_secrets_file
 
     path = find_secrets_file()
     return ({} if path is None else parse_secrets_file(path)), path
+
+
+def _settings(args=None):
+    """The settings in force for this command (on the demo: the demo commune's names)."""
+    from tothu_core.settings import load_settings
+    from tothu_core.sheet.sources import describe_choice
+
+    secrets, path = _secrets()
+    spec, _origin = describe_choice(
+        getattr(args, "source", None), secrets=secrets, secrets_path=path
+    )
+    return load_settings(secrets=secrets, demo=spec.strip() == "demo")
 
 
 def _load(args):
@@ -43,7 +65,10 @@ def _load(args):
     check_configuration(
         spec=args.source, secrets=secrets, secrets_path=path, accounts_path=default_accounts_path()
     )
-    return load_dataset(resolve_source(args.source, secrets=secrets))
+    settings = _settings(args)
+    return load_dataset(
+        resolve_source(args.source, secrets=secrets), max_groups_per_cadre=settings.max_load
+    )
 
 
 def cmd_demo(args) -> int:
@@ -109,23 +134,52 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from tothu_core.outputs.report import build_report, letterhead_from_settings, report_filename
+    from tothu_core.outputs.report import (
+        build_report,
+        letterhead_from_settings,
+        parse_period,
+        report_filename,
+    )
     from tothu_core.outputs.report_docx import render_docx
     from tothu_core.outputs.report_pdf import docx_to_pdf
-    from tothu_core.settings import load_settings
 
     ds = _load(args)
-    month = args.month or ds.latest_month()
-    if month is None:
+    settings = _settings(args)
+    try:
+        period = _report_period(args, ds, parse_period)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    if period is None:
         print("Bảng tính chưa có phân công hay báo cáo nào để làm báo cáo.", file=sys.stderr)
         return EXIT_PROBLEMS
-    settings = load_settings(secrets=_secrets()[0])
-    letterhead = letterhead_from_settings(settings, committee=args.committee)
-    report = build_report(ds, month, letterhead=letterhead, deadline_day=settings.deadline_day)
+    if not set(period.all_months) & set(ds.months()):
+        print(f"Bảng tính chưa có số liệu nào của {period.label}.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    letterhead = letterhead_from_settings(
+        settings, committee=args.committee, number=args.number, signer=args.signer
+    )
+    report = build_report(
+        ds,
+        period,
+        letterhead=letterhead,
+        issued=args.date,
+        deadline_day=settings.deadline_day,
+        planned_load=settings.planned_load,
+    )
+    gaps = settings.organisation_gaps()
+    if gaps and not args.committee:
+        print(
+            "Chưa cài đặt: " + ", ".join(gaps) + " (trang «Cài đặt» hoặc mục [tothu] của "
+            "secrets.toml); văn bản ghi «……» ở các chỗ đó.",
+            file=sys.stderr,
+        )
+    if report.provisional_note:
+        print(report.provisional_note, file=sys.stderr)
     data = render_docx(report)
-    path = Path(args.output or report_filename(report.month, ext="docx"))
+    path = Path(args.output or report_filename(report.period, ext="docx"))
     path.write_bytes(data)
-    print(f"Đã ghi báo cáo tháng {report.month_text} vào {path}", file=sys.stderr)
+    print(f"Đã ghi báo cáo {report.period.label} vào {path}", file=sys.stderr)
     if not args.pdf:
         return EXIT_OK
     result = docx_to_pdf(data)
@@ -135,6 +189,45 @@ def cmd_report(args) -> int:
     pdf = path.with_suffix(".pdf")
     pdf.write_bytes(result.data)
     print(f"Đã ghi bản PDF vào {pdf}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _report_period(args, ds, parse_period):
+    from tothu_core.outputs.report import HALF, QUARTER, YEAR, Period
+
+    for kind, value in ((QUARTER, args.quarter), (HALF, args.half), (YEAR, args.year)):
+        if value:
+            return parse_period(kind, value)
+    month = args.month or ds.latest_month()
+    return None if month is None else Period.of_month(month)
+
+
+def cmd_list(args) -> int:
+    from tothu_core.outputs import hamlet_list
+
+    ds = _load(args)
+    settings = _settings(args)
+    month = args.month or ds.latest_month()
+    if month is None:
+        print("Bảng tính chưa có phân công hay báo cáo nào để lập danh sách.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.hamlet and args.hamlet not in set(ds.hamlets["hamlet_id"]):
+        known = ", ".join(ds.hamlets["hamlet_id"])
+        print(f"Không có ấp mã «{args.hamlet}». Các mã ấp: {known}.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    write = hamlet_list.to_docx if args.format == "docx" else hamlet_list.to_xlsx
+    data = write(
+        ds,
+        month,
+        hamlet=args.hamlet,
+        committee=settings.issuing_body,
+        months=args.months,
+    )
+    path = Path(
+        args.output or hamlet_list.list_filename(month, hamlet=args.hamlet, ext=args.format)
+    )
+    path.write_bytes(data)
+    print(f"Đã ghi danh sách vào {path}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -189,8 +282,9 @@ def cmd_remind(args) -> int:
     check_configuration(
         spec=args.source, secrets=secrets, secrets_path=path, accounts_path=default_accounts_path()
     )
-    settings = load_settings(secrets=secrets)
-    store = SnapshotStore(resolve_source(args.source, secrets=secrets), ttl_seconds=3600)
+    source = resolve_source(args.source, secrets=secrets)
+    settings = load_settings(secrets=secrets, demo=source.is_demo)
+    store = SnapshotStore(source, ttl_seconds=3600)
     state = store.get()
     if state.snapshot is None:
         raise state.error
@@ -215,7 +309,7 @@ def cmd_remind(args) -> int:
     plan = plan_mails(
         cards,
         deadline,
-        committee=settings.committee_name,
+        committee=settings.issuing_body,
         url=texts.form_url(public.url),
         at=now,
         by_id=JOB_ID,
@@ -285,13 +379,35 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="tệp ghi ra; «-» để in ra màn hình")
     export.set_defaults(run=cmd_export)
 
-    report = sub.add_parser("report", help="viết báo cáo tháng gửi Ban Tuyên giáo (Word, PDF)")
-    report.add_argument("--month", type=_month, help="MM/YYYY; mặc định tháng mới nhất có báo cáo")
+    report = sub.add_parser(
+        "report", help="viết báo cáo của Đảng ủy: tháng, quý, 6 tháng hoặc năm (Word, PDF)"
+    )
+    period = report.add_mutually_exclusive_group()
+    period.add_argument("--month", type=_month, help="MM/YYYY; mặc định tháng mới nhất có báo cáo")
+    period.add_argument("--quarter", help="quý: 4/2026 hoặc IV/2026")
+    period.add_argument("--half", help="6 tháng: 1/2026 (đầu năm) hoặc 2/2026 (cuối năm)")
+    period.add_argument("--year", help="năm: 2026")
     report.add_argument("--source", help=source_help)
     report.add_argument("--committee", help="tên cấp ủy, ví dụ «Đảng ủy xã Mỹ Thạnh»")
+    report.add_argument("--number", help="số văn bản, ví dụ 12 (in «Số 12-BC/ĐU»)")
+    report.add_argument("--signer", help="họ và tên người ký")
+    report.add_argument("--date", type=_day, help="ngày ký DD/MM/YYYY; mặc định hôm nay")
     report.add_argument("-o", "--output", help="tệp .docx ghi ra")
     report.add_argument("--pdf", action="store_true", help="ghi thêm bản PDF (cần LibreOffice)")
     report.set_defaults(run=cmd_report)
+
+    hamlets = sub.add_parser(
+        "list", help="danh sách tổ, tổ trưởng, cán bộ phụ trách của ấp để in cho chi bộ"
+    )
+    hamlets.add_argument("--hamlet", help="mã ấp; mặc định mọi ấp (mỗi ấp một trang)")
+    hamlets.add_argument(
+        "--month", type=_month, help="MM/YYYY: tháng cuối; mặc định tháng mới nhất có báo cáo"
+    )
+    hamlets.add_argument("--months", type=int, default=3, help="số tháng kết quả (mặc định 3)")
+    hamlets.add_argument("--format", choices=("xlsx", "docx"), default="xlsx")
+    hamlets.add_argument("--source", help=source_help)
+    hamlets.add_argument("-o", "--output", help="tệp ghi ra")
+    hamlets.set_defaults(run=cmd_list)
 
     template = sub.add_parser("template", help="ghi bảng tính mẫu (.xlsx) để văn phòng bắt đầu")
     template.add_argument("path", help="tệp .xlsx, hoặc một thư mục")

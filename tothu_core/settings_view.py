@@ -1,4 +1,5 @@
-"""What the Cài đặt page shows an admin: each setting, where its value came from, how to change it.
+"""What the Cài đặt page shows an admin: each setting, where its value came from, how to change it,
+and the form that edits the settings the office may change in the browser.
 
 Built from the configuration's names and values only: a secret (the service account's private
 key, the OIDC client secret, a password hash) has no field here, so it cannot be shown.
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from tothu_core import settings as settings_module
 from tothu_core.people import access
 from tothu_core.people.accounts import ACCOUNTS_FILE_ENV, AccountInfo
-from tothu_core.settings import Settings
+from tothu_core.settings import FIELDS, ORGANISATION_KEYS, Settings, origins, settings_path
 from tothu_core.sheet.dataset import Dataset
 from tothu_core.sheet.sources.base import Source
 
@@ -69,6 +71,48 @@ SOURCE_ORIGINS = {
     "--source": "tham số --source",
     "mặc định": "mặc định (chưa khai báo nguồn nào)",
 }
+# Every setting the page edits: its label and what it is for.
+FIELD_LABELS = {
+    "deadline_day": "Hạn nộp báo cáo (ngày của tháng sau)",
+    "lock_days": "Khóa sổ sau hạn (số ngày)",
+    "cache_ttl_seconds": "Thời gian dùng lại một lần đọc bảng tính (giây)",
+    "planned_load": "Số tổ mỗi cán bộ theo kế hoạch",
+    "max_load": "Số tổ tối đa mỗi cán bộ",
+    "superior_body": "Cấp ủy cấp trên (dòng trên của tiêu đề)",
+    "issuing_body": "Cấp ủy ban hành (dòng dưới của tiêu đề)",
+    "place_name": "Địa danh ghi trước ngày tháng",
+    "report_board": "Ban nhận báo cáo của cán bộ",
+    "number_code": "Ký hiệu văn bản",
+    "signer_title": "Chức vụ người ký",
+    "signing_for": "Thay mặt",
+    "recipients": "Nơi nhận",
+    "data_dir": "Thư mục dữ liệu của ứng dụng",
+}
+FIELD_HELP = {
+    "deadline_day": "Báo cáo tháng nộp đúng hạn đến hết ngày này của tháng sau (1 đến 28).",
+    "lock_days": "Tháng tự khóa sổ sau hạn nộp bấy nhiêu ngày (0 đến 60).",
+    "cache_ttl_seconds": "Đọc lại bảng tính sau chừng ấy giây (0 đến 3600; nên từ 60 trở lên).",
+    "planned_load": "Kế hoạch của Đảng ủy: bình quân mỗi đồng chí phụ trách mấy tổ.",
+    "max_load": "Phụ trách nhiều hơn số tổ này là quá tải: trang «Kiểm tra dữ liệu» cảnh báo.",
+    "superior_body": "Ví dụ «Đảng bộ tỉnh Vĩnh Long» (từ 1/7/2025 xã trực thuộc Tỉnh ủy).",
+    "issuing_body": "Ví dụ «Đảng ủy xã Mỹ Thạnh».",
+    "place_name": "Ví dụ «Mỹ Thạnh»; để trống thì lấy từ tên cấp ủy ban hành.",
+    "report_board": "Cơ quan của Đảng ủy tổng hợp báo cáo của cán bộ, ví dụ «Ban Xây dựng Đảng».",
+    "number_code": "Phần sau số của văn bản: «Số 12-BC/ĐU» có ký hiệu «BC/ĐU».",
+    "signer_title": "Ví dụ «Bí thư», «Phó Bí thư», «Phó Bí thư Thường trực».",
+    "signing_for": "«T/M ĐẢNG ỦY» hoặc «T/M BAN THƯỜNG VỤ».",
+    "recipients": "Mỗi dòng một nơi nhận; dòng cuối thường là «Lưu Văn phòng Đảng ủy».",
+}
+EDITABLE_ORDER = (
+    "deadline_day", "lock_days", "cache_ttl_seconds", "planned_load", "max_load",
+    *ORGANISATION_KEYS,
+)  # fmt: skip
+SAVED_ORIGIN = "trang «Cài đặt» (tệp {path})"
+DEMO_ORIGIN = "dữ liệu mẫu"
+ON_SERVER = (
+    "Đặt trên máy chủ ({where}) nên không sửa ở đây được: người phụ trách kỹ thuật bỏ giá trị "
+    "đó đi thì sửa được ở trang này."
+)
 ACCOUNT_OK = "Dùng được"
 ACCOUNT_LOCKED = "Tạm khóa đến {until}"
 ACCOUNT_ORPHAN = "Mã cán bộ không có trong bảng tính: chưa đăng nhập được"
@@ -84,22 +128,108 @@ class SettingRow:
     how_to_change: str
 
 
-def _origin(name: str, *, environ: Mapping, secrets: Mapping | None) -> str:
+def _origin(
+    name: str,
+    *,
+    environ: Mapping,
+    secrets: Mapping | None,
+    saved: Mapping | None = None,
+    data_dir: Path | None = None,
+    demo: bool = False,
+) -> str:
     """Which of the places `load_settings` reads gave this setting its value."""
-    env_name = f"TOTHU_{name.upper()}"
-    if environ.get(env_name):
-        return f"biến môi trường {env_name}"
-    table = (secrets or {}).get("tothu") or {}
-    if name in table:
-        return f"mục [tothu] {name} trong secrets.toml"
+    server = origins(environ=environ, secrets=secrets)
+    if name in server:
+        return server[name]
+    if saved and name in saved:
+        return SAVED_ORIGIN.format(path=settings_path(data_dir) if data_dir else "cai-dat.json")
+    if demo and name in settings_module.DEMO_ORGANISATION:
+        return DEMO_ORIGIN
     return "mặc định"
 
 
 def _how(name: str) -> str:
+    if FIELDS[name].editable:
+        return (
+            "Sửa ở mục «Sửa cài đặt» của trang này (áp dụng ngay, không cần khởi động lại); "
+            f"biến môi trường TOTHU_{name.upper()} hay `{name} = …` trong mục [tothu] của "
+            ".streamlit/secrets.toml thì được ưu tiên hơn."
+        )
     return (
         f"Đặt biến môi trường TOTHU_{name.upper()} hoặc ghi `{name} = …` trong mục [tothu] "
         f"của .streamlit/secrets.toml, {RESTART}."
     )
+
+
+@dataclass(frozen=True)
+class EditableField:
+    """One field of the settings form: what it is, its value in force, and whether the
+    server's configuration holds it (then the page shows it but cannot change it)."""
+
+    key: str
+    label: str
+    help: str
+    value: object
+    kind: str
+    low: int | None
+    high: int | None
+    choices: tuple[str, ...]
+    locked_by: str | None
+
+    @property
+    def note(self) -> str | None:
+        return ON_SERVER.format(where=self.locked_by) if self.locked_by else None
+
+
+def editable_fields(
+    settings: Settings, *, environ: Mapping = os.environ, secrets: Mapping | None = None
+) -> list[EditableField]:
+    server = origins(environ=environ, secrets=secrets)
+    out = []
+    for key in EDITABLE_ORDER:
+        field = FIELDS[key]
+        value = getattr(settings, key)
+        out.append(
+            EditableField(
+                key=key,
+                label=FIELD_LABELS[key],
+                help=FIELD_HELP[key],
+                value="\n".join(value) if field.kind == settings_module.LINES else value,
+                kind=field.kind,
+                low=field.low,
+                high=field.high,
+                choices=field.choices,
+                locked_by=server.get(key),
+            )
+        )
+    return out
+
+
+def save_from_form(
+    settings: Settings,
+    values: Mapping,
+    *,
+    environ: Mapping = os.environ,
+    secrets: Mapping | None = None,
+) -> tuple[Path | None, dict[str, str]]:
+    """Save what the form sent (fields the server does not hold), keeping earlier saved values.
+
+    Returns (the file written, {}) or (None, {label: reason}) when a value cannot be used;
+    then nothing is written.
+    """
+    server = origins(environ=environ, secrets=secrets)
+    kept = settings_module.read_saved(settings.data_dir)
+    wanted = dict(kept)
+    wanted.update({k: v for k, v in values.items() if k not in server and k in FIELD_LABELS})
+    _good, bad = settings_module.check_values(wanted)
+    if bad:
+        return None, {FIELD_LABELS.get(k, k): reason for k, reason in bad.items()}
+    return settings_module.save_settings(settings.data_dir, wanted), {}
+
+
+def changed_read(before: Settings, after: Settings) -> bool:
+    """Whether the change calls for a new read of the sheet (cache time, maximum load)."""
+    return (before.cache_ttl_seconds, before.max_load) != (after.cache_ttl_seconds, after.max_load)
 
 
 def source_rows(
@@ -129,27 +259,47 @@ def source_rows(
 
 
 def settings_rows(
-    settings: Settings, *, environ: Mapping = os.environ, secrets: Mapping | None = None
+    settings: Settings,
+    *,
+    environ: Mapping = os.environ,
+    secrets: Mapping | None = None,
+    saved: Mapping | None = None,
+    demo: bool = False,
 ) -> list[SettingRow]:
-    """Cache time, deadline day, lock days and the data folder, each with its origin."""
+    """Every setting in force, each with its origin and how to change it."""
     ttl = settings.cache_ttl_seconds
     minutes = f" (khoảng {ttl // 60} phút)" if ttl >= 60 else ""
-    values = (
+    values = [
         ("cache_ttl_seconds", "Thời gian dùng lại một lần đọc bảng tính", f"{ttl} giây{minutes}"),
+        ("deadline_day", "Hạn báo cáo", f"hết ngày {settings.deadline_day} của tháng sau"),
+        ("lock_days", "Khóa sổ tháng", f"{settings.lock_days} ngày sau hạn báo cáo"),
         (
-            "deadline_day",
-            "Hạn báo cáo",
-            f"hết ngày {settings.deadline_day} của tháng sau",
+            "planned_load",
+            "Số tổ mỗi cán bộ",
+            f"kế hoạch {settings.planned_load} tổ, tối đa {settings.max_load} tổ",
         ),
-        (
-            "lock_days",
-            "Khóa sổ tháng",
-            f"{settings.lock_days} ngày sau hạn báo cáo",
-        ),
-        ("data_dir", "Thư mục dữ liệu của ứng dụng", str(settings.data_dir)),
-    )
+    ]
+    for key in ORGANISATION_KEYS:
+        value = getattr(settings, key)
+        text = "; ".join(value) if isinstance(value, tuple) else str(value)
+        if key == "place_name" and not text:
+            text = f"{settings.place} (lấy từ tên cấp ủy ban hành)" if settings.place else ""
+        values.append((key, FIELD_LABELS[key], text or "(chưa cài đặt)"))
+    values.append(("data_dir", "Thư mục dữ liệu của ứng dụng", str(settings.data_dir)))
     return [
-        SettingRow(title, value, _origin(key, environ=environ, secrets=secrets), _how(key))
+        SettingRow(
+            title,
+            value,
+            _origin(
+                key,
+                environ=environ,
+                secrets=secrets,
+                saved=saved,
+                data_dir=settings.data_dir,
+                demo=demo,
+            ),
+            _how(key),
+        )
         for key, title, value in values
     ]
 

@@ -41,16 +41,22 @@ FORMULA_LIKE = (
     "Ô bắt đầu bằng «{first}» có thể bị Excel hiểu là công thức; "
     "chương trình giữ nguyên là chữ, nhưng nên sửa lại."
 )
-PRESENT_WITHOUT_MEETING = "Có Số hộ dự nhưng không có Ngày họp: coi như tổ không họp tháng này."
+PRESENT_WITHOUT_MEETING = (
+    "Có Số hộ dự nhưng không có Ngày họp: coi như tổ không sinh hoạt tháng này."
+)
 GROUP_UNASSIGNED = "Tổ {group} chưa có cán bộ phụ trách trong {count} tháng: {months}."
-CADRE_OVERLOADED = "Cán bộ {cadre} phụ trách {most} tổ (nhiều hơn 5) trong {count} tháng: {months}."
+CADRE_OVERLOADED = (
+    "Cán bộ {cadre} phụ trách {most} tổ (nhiều hơn {limit}) trong {count} tháng: {months}."
+)
 ENTRY_NOT_ASSIGNED = "Cán bộ {cadre} không được phân công tổ {group} trong tháng {month}."
 
-# Reasons a group needs attention (the `Lý do` column of the attention table).
-REASON_WEAK = "Xếp loại Yếu"
-REASON_LOW_ATTENDANCE = "Tỷ lệ hộ dự {pct:.1f}% (dưới 50%)"
-REASON_NO_MEETING = "Không họp 2 tháng liền"
-REASON_CADRE_ABSENT = "Cán bộ phụ trách vắng 2 tháng liền"
+# Reasons a group needs attention (the `Lý do` column of the attention table). They are
+# joined by "; " in lower case, as one sentence; the first word gets its capital there.
+# Counts of months are written with two digits, as the committee's own texts do ("02 tháng").
+REASON_WEAK = "xếp loại Yếu"
+REASON_LOW_ATTENDANCE = "tỷ lệ hộ dự {pct} (dưới 50\u00a0%)"
+REASON_NO_MEETING = "không sinh hoạt 02 tháng liền"
+REASON_CADRE_ABSENT = "cán bộ phụ trách vắng 02 tháng liền"
 REASON_SEPARATOR = "; "
 
 # The "tab" of a problem about the spreadsheet as a whole (its locale, say).

@@ -86,8 +86,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def start_app(folder: Path, *, source: str | None = None) -> Iterator[RunningApp]:
-    """Run app.py on the demo data kept in `folder` (or on `source`, named as an office names
-    its sheet); yields once /_stcore/health says ok."""
+    """Run app.py on the demo data kept in `folder`; yields once /_stcore/health says ok.
+
+    `source` becomes TOTHU_SOURCE: the guide's servers name the demo on purpose, since local
+    accounts without a named source stop the app (issue 13's configuration check)."""
     from tothu_core.sheet.demo import DEMO_FILE_NAME, ensure_demo_workbook
 
     data_dir = folder / "data"
@@ -308,9 +310,7 @@ def _start_with_accounts(folder: Path, *, plant_problems: bool = False) -> Itera
     store = AccountStore(folder / "no-accounts.json")
     store.set_password("quantri", GUIDE_PASSWORD, cadre_id=admin)
     store.set_password("canbo", GUIDE_PASSWORD, cadre_id=cadre)
-    # An office with local accounts names its workbook: the app refuses to run sign-in on
-    # the demo data (issue 13), so the guide shows the workbook as the office's own.
-    for running in start_app(folder, source=str(demo)):
+    for running in start_app(folder, source="demo"):
         yield GuideApp(running, ("quantri", admin), ("canbo", cadre))
 
 

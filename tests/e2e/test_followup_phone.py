@@ -37,7 +37,8 @@ def first_card(server):
     cards = {c.cadre_id: c for c in texts.cards(followup.missing_by_cadre(ds, month))}
     card = cards[per_hamlet.iloc[0]["cadre_id"]]
     state = followup.deadline_state(month, now=now)
-    committee = load_settings(environ={}).committee_name
+    environ = {"TOTHU_DATA_DIR": str(server.data_dir)}
+    committee = load_settings(environ=environ, demo=True).issuing_body
     return card, texts.message(card, state, committee=committee, url=None)
 
 

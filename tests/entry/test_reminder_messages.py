@@ -61,6 +61,14 @@ def test_an_overdue_message_says_so_and_without_an_address_names_the_page():
     assert "trang «Nhập báo cáo tháng»" in text and "http" not in text
 
 
+def test_without_an_issuing_body_set_no_sender_is_made_up():
+    state = deadline_state(NOV, now=datetime(2026, 12, 1, 9))
+    text = texts.message(card(), state, committee=" ", url=URL)
+    assert text.startswith("Kính gửi đồng chí Trần Thị Lan: Xin nhắc đồng chí gửi báo cáo")
+    group = texts.group_message([card()], state, committee="", url=URL)
+    assert group.startswith("Xin nhắc các đồng chí chưa gửi đủ báo cáo")
+
+
 def test_the_form_address_is_the_entry_form_page_of_the_public_address():
     assert texts.form_url("https://tothu.example.vn/") == URL
     assert texts.form_url("https://xa.example.vn/tothu") == "https://xa.example.vn/tothu/entry_form"

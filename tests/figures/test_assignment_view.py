@@ -112,7 +112,7 @@ def test_each_group_gets_its_most_pressing_state(ds):
     assert pd.isna(by_group.loc["T6", "attendance_pct"])  # reported, but did not meet
     assert by_group.loc["T5", "cadre_names"] == "Trần Thị Bình, Lê Văn Cường"  # Bình before Cường
     assert by_group.loc["T4", "cadre_ids"] == ()
-    assert by_group.loc["T3", "state_label"] == "Dự họp dưới 50%"
+    assert by_group.loc["T3", "state_label"] == "Dự sinh hoạt dưới 50\u00a0%"
 
 
 def test_tiles_follow_sheet_order_and_the_filters(ds):
@@ -158,11 +158,11 @@ def test_tile_html_escapes_sheet_values_and_says_the_state_in_words(ds):
     assert "<i>Tổ 7</i>" not in markup
     assert "&lt;i&gt;Tổ 7&lt;/i&gt;" in markup
     assert markup.count('role="listitem"') == 2
-    assert "✅ Đã báo cáo" in markup and "12 hộ · không họp" in markup
-    assert "8 hộ · dự 100.0%" in markup
+    assert "✅ Đã báo cáo" in markup and "12 hộ · không sinh hoạt" in markup
+    assert "8 hộ · dự 100,0\u00a0%" in markup
     a1 = view.tiles_html(tiles[tiles["hamlet_id"] == "A1"])
     assert "Chưa phân công" in a1 and "⛔ Chưa có cán bộ" in a1
-    assert "20 hộ · dự 20.0% 📉" in a1  # weak tile still flags its low attendance
+    assert "20 hộ · dự 20,0\u00a0% 📉" in a1  # weak tile still flags its low attendance
 
     intro = view.hamlet_intro_html(view.hamlet_summaries(ds, tiles).iloc[0])
     assert "Lê Văn &lt;b&gt;Bí&lt;/b&gt;" in intro and "<b>Bí</b>" not in intro
@@ -203,7 +203,7 @@ def test_cadre_load_problems_first_then_vietnamese_name_order(ds):
     ]  # fmt: skip
     assert table["Tình trạng"].tolist()[:2] == ["Chưa phụ trách tổ nào", "Trong mức (1–5 tổ)"]
     assert view.load_summary_text(load) == (
-        "1 cán bộ chưa phụ trách tổ nào (kế hoạch khoảng 3 tổ mỗi cán bộ)."
+        "1 đồng chí chưa phụ trách tổ nào (kế hoạch: 3 tổ mỗi đồng chí, tối đa 5 tổ)."
     )
 
 
@@ -227,7 +227,17 @@ def test_cadre_with_more_than_five_groups_is_listed_first():
         ["CB01", 6, "too_many"],
         ["CB02", 1, "ok"],
     ]
-    assert view.load_summary_text(load).startswith("1 cán bộ phụ trách quá 5 tổ")
+    assert view.load_summary_text(load).startswith("1 đồng chí phụ trách quá 5 tổ")
+    # The office's own limits (Cài đặt): at most 7 groups, 2 planned, nobody is too loaded.
+    relaxed = view.cadre_load_view(read_dataset(raw), "01/2016", max_load=7)
+    assert relaxed["load"].tolist() == ["ok", "ok"]
+    assert view.load_summary_text(relaxed, planned_load=2, max_load=7) == (
+        "Không đồng chí nào phụ trách quá 7 tổ, cũng không ai chưa được phân công (kế hoạch: "
+        "2 tổ mỗi đồng chí, tối đa 7 tổ)."
+    )
+    assert view.cadre_load_table(relaxed, max_load=7)["Tình trạng"].tolist() == [
+        "Trong mức (1–7 tổ)", "Trong mức (1–7 tổ)",
+    ]  # fmt: skip
 
 
 # --- reassignments ----------------------------------------------------------------------

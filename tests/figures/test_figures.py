@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from tests.sheets import COMMUNE, assign, book, cadre, group, hamlet, meeting, small_book
-from tothu_core import texts
 from tothu_core.figures import figures
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.reader import read_dataset
@@ -375,10 +374,12 @@ def test_needs_attention(ds):
         ["T3", "Tổ T3", "A1", 3],
         ["T4", "Tổ T4", "A2", 1],
     ]
-    assert got.loc[0, "reasons"] == "; ".join(
-        [texts.REASON_WEAK, "Tỷ lệ hộ dự 41.7% (dưới 50%)", texts.REASON_CADRE_ABSENT]
+    # Joined as one sentence: a capital first, lower case after each semicolon.
+    assert got.loc[0, "reasons"] == (
+        "Xếp loại Yếu; tỷ lệ hộ dự 41,7\u00a0% (dưới 50\u00a0%); cán bộ phụ trách vắng 02 "
+        "tháng liền"
     )
-    assert got.loc[1, "reasons"] == texts.REASON_NO_MEETING
+    assert got.loc[1, "reasons"] == "Không sinh hoạt 02 tháng liền"
     assert (got["month"] == SEPT).all()
 
 
@@ -392,7 +393,7 @@ def test_needs_attention_for_a_cadre_keeps_the_history_of_a_handed_over_group(ds
     # CB02 follows T2 and T3 from 10/2016. Neither has an entry in 10, but both met in 09
     # (under CB01/CB02 and CB03), so neither is idle; T3 is still rated Yếu.
     got = figures.needs_attention(ds, OCT, cadre="CB02")
-    assert got[["group_id", "reasons"]].values.tolist() == [["T3", texts.REASON_WEAK]]
+    assert got[["group_id", "reasons"]].values.tolist() == [["T3", "Xếp loại Yếu"]]
 
 
 @pytest.mark.parametrize(
@@ -438,19 +439,23 @@ def reasons(ds):
 
 def test_attention_weak_alone():
     assert reasons(_two_months()) == []
-    assert reasons(_two_months(rating="Yếu")) == [texts.REASON_WEAK]
-    assert reasons(_two_months(rating="yeu")) == [texts.REASON_WEAK]  # typed without accents
+    assert reasons(_two_months(rating="Yếu")) == ["Xếp loại Yếu"]
+    assert reasons(_two_months(rating="yeu")) == ["Xếp loại Yếu"]  # typed without accents
 
 
 def test_attention_low_attendance_alone():
     assert reasons(_two_months(sept=("10/9/2016", 5, "x"))) == []  # 5/10 = 50 %: not below
-    assert reasons(_two_months(sept=("10/9/2016", 4, "x"))) == ["Tỷ lệ hộ dự 40.0% (dưới 50%)"]
+    assert reasons(_two_months(sept=("10/9/2016", 4, "x"))) == [
+        "Tỷ lệ hộ dự 40,0\u00a0% (dưới 50\u00a0%)"
+    ]
 
 
 def test_attention_no_meeting_two_months_alone():
     assert reasons(_two_months(aug=("", "", ""))) == []  # met in 09
     assert reasons(_two_months(sept=("", "", ""))) == []  # met in 08
-    assert reasons(_two_months(aug=("", "", ""), sept=("", "", ""))) == [texts.REASON_NO_MEETING]
+    assert reasons(_two_months(aug=("", "", ""), sept=("", "", ""))) == [
+        "Không sinh hoạt 02 tháng liền"
+    ]
     # No August report at all: when the sheet's entries start in September, August is
     # simply not covered, so one quiet month is not "two months without a meeting".
     assert reasons(_two_months(aug=None, sept=("", "", ""))) == []
@@ -474,14 +479,14 @@ def test_attention_missing_report_counts_as_no_meeting_once_the_sheet_covers_the
     assert reasons(quiet) == []
     got = figures.needs_attention(covered, SEPT)
     assert got["group_id"].tolist() == ["T1"]
-    assert got["reasons"].tolist() == [texts.REASON_NO_MEETING]
+    assert got["reasons"].tolist() == ["Không sinh hoạt 02 tháng liền"]
 
 
 def test_attention_cadre_absent_two_months_alone():
     assert reasons(_two_months(aug=("10/8/2016", 8, "Không"))) == []
     assert reasons(_two_months(sept=("10/9/2016", 8, ""))) == []
     both = _two_months(aug=("10/8/2016", 8, "Không"), sept=("10/9/2016", 8, "0"))
-    assert reasons(both) == [texts.REASON_CADRE_ABSENT]
+    assert reasons(both) == ["Cán bộ phụ trách vắng 02 tháng liền"]
 
 
 def test_attention_all_reasons_that_can_combine():
@@ -489,11 +494,12 @@ def test_attention_all_reasons_that_can_combine():
         _two_months(rating="Yếu", aug=("10/8/2016", 8, ""), sept=("10/9/2016", 1, "")), SEPT
     )
     assert got["reasons"].tolist() == [
-        "Xếp loại Yếu; Tỷ lệ hộ dự 10.0% (dưới 50%); Cán bộ phụ trách vắng 2 tháng liền"
+        "Xếp loại Yếu; tỷ lệ hộ dự 10,0\u00a0% (dưới 50\u00a0%); cán bộ phụ trách vắng 02 "
+        "tháng liền"
     ]
     assert got["reason_count"].tolist() == [3]
     idle_and_weak = _two_months(rating="Yếu", aug=("", "", ""), sept=("", "", ""))
-    assert reasons(idle_and_weak) == ["Xếp loại Yếu; Không họp 2 tháng liền"]
+    assert reasons(idle_and_weak) == ["Xếp loại Yếu; không sinh hoạt 02 tháng liền"]
 
 
 # --- rounding and division by zero ----------------------------------------------------------------

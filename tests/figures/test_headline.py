@@ -36,13 +36,18 @@ def test_cards_for_the_hand_made_commune(ds):
     assert shown == {
         "groups": ("7", 0),
         "cadres": ("3", "-1"),
-        "average_load": ("2.33", "+0.58"),
-        "coverage_pct": ("85.7%", 0),
-        "meeting_pct": ("57.1%", "+57.1 điểm %"),
-        "attendance_pct": ("50.0%", None),
-        "completeness_pct": ("71.4%", "+71.4 điểm %"),
-        "on_time_pct": ("57.1%", "+57.1 điểm %"),
+        "average_load": ("2,33", "+0,58"),
+        "coverage_pct": ("85,7\u00a0%", 0),
+        "meeting_pct": ("57,1\u00a0%", "+57,1 điểm %"),
+        "attendance_pct": ("50,0\u00a0%", None),
+        "completeness_pct": ("71,4\u00a0%", "+71,4 điểm %"),
+        "on_time_pct": ("57,1\u00a0%", "+57,1 điểm %"),
     }
+    labels = {k: c.label for k, c in cards.items()}
+    assert labels["average_load"] == "Bình quân tổ/cán bộ (kế hoạch: 3)"
+    assert labels["coverage_pct"] == "Tổ có cán bộ phụ trách"
+    planned = headline.headline_cards(trend, "10/2016", planned_load=4)
+    assert cards_by_key(planned)["average_load"].label == "Bình quân tổ/cán bộ (kế hoạch: 4)"
     assert cards["meeting_pct"].delta_color == "normal"
     assert cards["cadres"].delta_color == "off"
     # Sparklines run from the first month up to the chosen one; a month without rate is left out.
@@ -58,7 +63,7 @@ def test_a_month_still_taking_reports_shows_changes_in_grey(ds):
     trend = figures.overview(ds, ds.months())
     cards = headline.headline_cards(trend, "10/2016", provisional=True)
     assert {c.delta_color for c in cards} == {"off"}
-    assert cards_by_key(cards)["meeting_pct"].delta == "+57.1 điểm %"
+    assert cards_by_key(cards)["meeting_pct"].delta == "+57,1 điểm %"
     assert headline.delta_caption(trend, "10/2016", provisional=True).endswith(
         "Tháng này chưa hết hạn báo cáo nên mức giảm chưa đáng lo."
     )
@@ -74,11 +79,12 @@ def test_first_month_has_no_delta(ds):
 
 
 def test_number_and_percentage_texts():
-    assert headline.number_text(2.756, decimals=2) == "2.76"
-    assert headline.number_text(float("nan")) == "—"
-    assert headline.pct_text(85.3) == "85.3%"
-    assert headline.pct_text(100) == "100.0%"
-    assert headline.pct_text(math.nan) == "—"
+    assert headline.number_text(2.756, decimals=2) == "2,76"
+    assert headline.number_text(3210) == "3.210"
+    assert headline.number_text(float("nan")) == "–"
+    assert headline.pct_text(85.3) == "85,3\u00a0%"
+    assert headline.pct_text(100) == "100,0\u00a0%"
+    assert headline.pct_text(math.nan) == "–"
 
 
 def test_small_changes_round_to_zero_and_negative_changes_keep_their_sign():
@@ -98,11 +104,11 @@ def test_small_changes_round_to_zero_and_negative_changes_keep_their_sign():
     cards = cards_by_key(headline.headline_cards(trend, "02/2016"))
     assert cards["groups"].delta == "+2"
     assert cards["cadres"].delta == 0
-    assert cards["average_load"].delta == "+0.50"
+    assert cards["average_load"].delta == "+0,50"
     assert cards["coverage_pct"].delta == 0
-    assert cards["meeting_pct"].delta == "-7.5 điểm %"
+    assert cards["meeting_pct"].delta == "-7,5 điểm %"
     assert cards["attendance_pct"].delta is None
-    assert cards["on_time_pct"].delta == "+2.5 điểm %"
+    assert cards["on_time_pct"].delta == "+2,5 điểm %"
 
 
 def test_month_notice(ds):
@@ -150,7 +156,7 @@ def test_attention_table_most_reasons_first_and_total(ds):
     table, total = headline.attention_table(ds, "10/2016")
     assert total == 5
     assert table["Mã tổ"].tolist() == ["T2", "T4", "T5", "T6", "T3"]
-    assert table.loc[0, "Lý do"] == "Xếp loại Yếu; Tỷ lệ hộ dự 20.0% (dưới 50%)"
+    assert table.loc[0, "Lý do"] == "Xếp loại Yếu; tỷ lệ hộ dự 20,0\u00a0% (dưới 50\u00a0%)"
     assert table.loc[3, "Ấp"] == "Ấp Hai"
     top, total = headline.attention_table(ds, "10/2016", limit=2)
     assert (len(top), total) == (2, 5)
@@ -171,6 +177,6 @@ def test_trend_long_for_the_chart(ds):
     trend = figures.overview(ds, ds.months())
     long = headline.trend_long(trend, headline.REPORT_TREND)
     assert long.columns.tolist() == ["Tháng", "Chỉ số", "Tỷ lệ (%)"]
-    assert long["Chỉ số"].unique().tolist() == ["Báo cáo đủ", "Đúng hạn"]
+    assert long["Chỉ số"].unique().tolist() == ["Báo cáo đã nộp", "Đúng hạn"]
     assert long["Tháng"].iloc[-1] == pd.Timestamp("2016-10-01")
     assert long["Tỷ lệ (%)"].tolist() == [100.0, 0.0, 71.4, 100.0, 0.0, 57.1]

@@ -19,7 +19,6 @@ from tests.sheets import COMMUNE, tab
 from tothu_core import cli
 from tothu_core.figures import figures
 from tothu_core.outputs import report_pdf
-from tothu_core.outputs.report_docx import SECTIONS
 from tothu_core.outputs.tables import SLUGS, Scope, export_table
 from tothu_core.sheet.demo import generate_workbook, write_workbook
 from tothu_core.sheet.reader import read_dataset
@@ -106,7 +105,7 @@ def test_csv_attendance_figures_against_the_core(exported, ds):
     got = {r[header.index("Mã ấp")]: r for r in body}
     for _, hamlet in core.iterrows():
         row = got[hamlet["hamlet_id"]]
-        assert row[header.index("Số tổ họp")] == str(hamlet["groups_met"])
+        assert row[header.index("Số tổ sinh hoạt")] == str(hamlet["groups_met"])
         assert row[header.index("Số hộ dự")] == str(hamlet["households_present"])
         rate = hamlet["attendance_pct"]
         assert row[header.index("Tỷ lệ dự (%)")] == ("" if pd.isna(rate) else f"{rate:.1f}")
@@ -156,7 +155,7 @@ def test_xlsx_percentages_are_numbers_formatted_as_percent(exported, ds):
     sheet = open_xlsx(exported["coverage", "xlsx"])
     header = [c.value for c in sheet[1]]
     core = figures.coverage(ds, SEPT).set_index("hamlet_id")
-    rate_col = header.index("Tỷ lệ phủ (%)") + 1
+    rate_col = header.index("Tổ có cán bộ phụ trách (%)") + 1
     for row in sheet.iter_rows(min_row=2):
         hamlet = row[header.index("Mã ấp")].value
         cell = row[rate_col - 1]
@@ -202,7 +201,7 @@ def test_default_file_names(source, tmp_path, monkeypatch):
     assert run_cli("export", "attendance", *args, "--hamlet", "A1", "--format", "xlsx") == 0
     assert run_cli("report", *args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bao-cao-ban-tuyen-giao_09-2016.docx",
+        "bao-cao-to-tu-quan_09-2016.docx",
         "tham-du_A1_09-2016.xlsx",
     ]
 
@@ -213,7 +212,7 @@ def test_default_file_names(source, tmp_path, monkeypatch):
 def test_report_command_writes_the_docx(report_doc, ds):
     doc = report_doc
     paragraphs = [p.text for p in doc.paragraphs]
-    assert "Kết quả theo dõi, hỗ trợ tổ nhân dân tự quản tháng 09/2016" in paragraphs
+    assert "Kết quả theo dõi, hỗ trợ tổ nhân dân tự quản tháng 9 năm 2016" in paragraphs
     total = [c.text for c in doc.tables[1].rows[-1].cells]
     row = figures.overview(ds, SEPT).iloc[0]
     assert total[1:] == [
@@ -222,7 +221,7 @@ def test_report_command_writes_the_docx(report_doc, ds):
         str(row["groups_covered"]),
         str(row["groups_met"]),
         f"{row['households_present']}/{row['households']}",
-        f"{row['attendance_pct']:.1f}%".replace(".", ","),
+        f"{row['attendance_pct']:.1f}\u00a0%".replace(".", ","),
         f"{row['received']}/{row['expected']}",
         str(row["on_time"]),
     ]
@@ -272,16 +271,16 @@ def test_report_on_demo_data_equals_the_core(tmp_path):
     present = [r[5].replace(".", "").split("/") for r in rows[:-1]]
     assert [int(p) for p, _ in present] == attendance["households_present"].tolist()
     assert [int(h) for _, h in present] == attendance["households"].tolist()
-    rates = [float(r[6].rstrip("%").replace(",", ".")) for r in rows[:-1]]
+    rates = [float(r[6].removesuffix("\u00a0%").replace(",", ".")) for r in rows[:-1]]
     assert rates == attendance["attendance_pct"].tolist()
     total = figures.overview(ds, SEPT).iloc[0]
     assert rows[-1][2] == str(total["groups"])
     assert rows[-1][7] == f"{total['received']}/{total['expected']}"
     assert rows[-1][8] == str(total["on_time"])
     paragraphs = [p.text for p in doc.paragraphs]
-    general = paragraphs[paragraphs.index(SECTIONS[0]) + 3]
+    general = paragraphs[paragraphs.index("3. Báo cáo của cán bộ phụ trách") + 1]
     assert f"đã nộp {total['received']}, đạt" in general
-    assert f"{total['completeness_pct']:.1f}%".replace(".", ",") in general
+    assert f"{total['completeness_pct']:.1f}\u00a0%".replace(".", ",") in general
 
 
 # --- the same bytes from the page and from the command line --------------------------------------

@@ -24,8 +24,8 @@ RAW_HEADERS = {
 }  # fmt: skip
 DERIVED_HEADERS = {
     "coverage": ["Tháng", "Mã ấp", "Tên ấp", "Số tổ", "Số tổ có cán bộ", "Số cán bộ",
-                 "Tỷ lệ phủ (%)"],
-    "attendance": ["Tháng", "Mã ấp", "Tên ấp", "Số tổ", "Số tổ họp", "Số hộ", "Số hộ dự",
+                 "Tổ có cán bộ phụ trách (%)"],
+    "attendance": ["Tháng", "Mã ấp", "Tên ấp", "Số tổ", "Số tổ sinh hoạt", "Số hộ", "Số hộ dự",
                    "Tỷ lệ dự (%)"],
     "completeness": ["Tháng", "Mã cán bộ", "Họ và tên", "Số tổ phụ trách", "Số báo cáo",
                      "Số báo cáo đúng hạn", "Tỷ lệ (%)"],
@@ -99,10 +99,12 @@ def test_derived_table_values(ds):
         ["09/2016", "A1", "Ấp Mỹ An", 3, 3, 3, 100.0],
         ["09/2016", "A2", "Ấp Bình Hòa", 2, 1, 1, 50.0],
     ]
-    assert np.isnan(coverage.loc[2, "Tỷ lệ phủ (%)"])
+    assert np.isnan(coverage.loc[2, "Tổ có cán bộ phụ trách (%)"])
     # With the extra T5 entry: A2 met 25/30 = 83.3 %.
     attendance = export_table(ds, "attendance", Scope(month=SEPT)).set_index("Mã ấp")
-    assert attendance.loc["A2", ["Số tổ họp", "Số hộ", "Số hộ dự", "Tỷ lệ dự (%)"]].tolist() == [
+    assert attendance.loc[
+        "A2", ["Số tổ sinh hoạt", "Số hộ", "Số hộ dự", "Tỷ lệ dự (%)"]
+    ].tolist() == [
         1,
         30,
         25,

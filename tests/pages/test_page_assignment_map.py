@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+import openpyxl
+from docx import Document
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from tests.app_support import app, use_demo, use_workbook
 from tests.figures.test_assignment_view import leadership_book
 from tothu_core.figures import assignment_view as view
+from tothu_core.outputs import hamlet_list
 
 PAGE = "pages/assignment_map.py"
 
@@ -51,16 +57,17 @@ def test_hand_made_commune_states_secretary_history_and_empty_states(monkeypatch
     assert [s.value for s in at.subheader] == ["Ấp Một"]
     page_html = "".join(html_bodies(at))
     # Every state in words, the secretary's name escaped, legend first.
-    for label in ("✅ Đã báo cáo", "⚠️ Xếp loại Yếu", "📉 Dự họp dưới 50%", "⛔ Chưa có cán bộ",
-                  "⏳ Chưa báo cáo"):  # fmt: skip
+    for label in ("✅ Đã báo cáo", "⚠️ Xếp loại Yếu", "📉 Dự sinh hoạt dưới 50\u00a0%",
+                  "⛔ Chưa có cán bộ", "⏳ Chưa báo cáo"):  # fmt: skip
         assert page_html.count(label) == 2  # legend + one tile each
     assert "Lê Văn &lt;b&gt;Bí&lt;/b&gt;" in page_html
     assert "5 tổ: ⛔ 1 chưa có cán bộ · ⚠️ 1 xếp loại Yếu" in page_html
     load = at.dataframe[0].value
     assert load["Mã cán bộ"].tolist() == ["CB01", "CB02", "CB03"]
     assert load["Số tổ phụ trách"].tolist() == [2, 2, 3]
-    # T6's handover is in A2, not in A1.
-    assert len(at.dataframe) == 1
+    # T6's handover is in A2, not in A1 (the other table is the Chi bộ's list of A1).
+    assert len(at.dataframe) == 2
+    assert at.dataframe[1].value["Tổ"].tolist()[:2] == ["Tổ 1", "Tổ 2"]
     assert any("Chưa có lần đổi cán bộ phụ trách" in i.value for i in at.info)
     # Two groups of A1 have coordinates; the other three are counted below the map.
     assert any("3 tổ chưa có tọa độ" in c.value for c in at.main.caption)
@@ -87,3 +94,33 @@ def test_hand_made_commune_states_secretary_history_and_empty_states(monkeypatch
     at.sidebar.selectbox(key="filter_month").select("09/2016").run()
     assert [s.value for s in at.subheader] == ["Ấp Hai"]
     assert "⏳ Chưa báo cáo" in "".join(html_bodies(at))
+
+
+def test_the_chi_bo_lists_from_the_map(monkeypatch, tmp_path):
+    """The «In danh sách» tab: the chosen hamlet's list previewed, Excel and Word downloads
+    of it (or of every hamlet), the same bytes as the command line makes."""
+    captured = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        captured[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    use_workbook(monkeypatch, leadership_book(), tmp_path)
+    at = app(cadre="CB01", page=PAGE, query={"thang": "10-2016", "ap": "A1"})
+    assert not at.exception
+    assert at.selectbox(key="assignment_map_list_hamlet").value == "A1"
+    preview = at.dataframe[-1].value
+    assert preview.columns[:7].tolist() == list(hamlet_list.COLUMNS)
+    assert preview.columns[-3:].tolist() == [
+        "Sinh hoạt 08/2016", "Sinh hoạt 09/2016", "Sinh hoạt 10/2016",
+    ]  # fmt: skip
+    workbook = openpyxl.load_workbook(io.BytesIO(captured["danh-sach-to_A1_10-2016.xlsx"]()))
+    assert workbook.sheetnames == ["Ấp Một"]
+    document = Document(io.BytesIO(captured["danh-sach-to_A1_10-2016.docx"]()))
+    assert [c.text for c in document.tables[0].rows[0].cells][:2] == ["STT", "Tổ"]
+    at.selectbox(key="assignment_map_list_hamlet").select("").run()
+    assert not at.exception
+    every = openpyxl.load_workbook(io.BytesIO(captured["danh-sach-to_10-2016.xlsx"]()))
+    assert every.sheetnames == ["Ấp Một", "Ấp Hai", "Ấp Ba"]

@@ -70,7 +70,7 @@ def test_the_admin_sees_where_the_rows_landed_and_sends_them_again(monkeypatch, 
     assert [h.value for h in at.subheader] == ["Báo cáo ghi sai chỗ trong bảng tính"]
     assert "chưa được tính" in at.warning[0].value
     assert any("các dòng 1–2" in c.value and "«Gửi lại»" in c.value for c in at.caption)
-    assert any("Cán bộ CB01" in m.value and "tổ T1, T2" in m.value for m in at.markdown)
+    assert any("Đồng chí CB01" in m.value and "tổ T1, T2" in m.value for m in at.markdown)
 
     at.button(key="data_check_resend_P77").click().run()
     assert not at.exception

@@ -83,6 +83,7 @@ def workbook(monkeypatch, tmp_path):
     st.cache_resource.clear()
     path = use_workbook(monkeypatch, commune(), tmp_path)
     monkeypatch.setenv("TOTHU_PUBLIC_URL", "https://tothu.example.vn")
+    monkeypatch.setenv("TOTHU_ISSUING_BODY", "Đảng ủy xã Mỹ Thạnh")
     yield path
     st.cache_resource.clear()
 

@@ -8,6 +8,7 @@ from tests.app_support import app, use_demo, use_workbook
 from tests.figures.test_activity import planted_book
 from tothu_core.figures import activity
 from tothu_core.figures.figures import as_month
+from tothu_core.figures.numbers import vn_percent
 
 PAGE = "pages/meetings.py"
 HEAT_HAMLET = "meetings_heat_hamlet"
@@ -26,9 +27,12 @@ def test_demo_for_leadership_shows_the_cores_figures(monkeypatch, demo_dir, demo
     totals = activity.activity_by_month(activity.hamlet_activity(ds, ds.months()))
     row = totals[totals["month"] == month].iloc[0]
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Tỷ lệ tổ họp"] == f"{row['meeting_pct']:.1f}%"
-    assert shown["Tỷ lệ hộ dự"] == f"{row['attendance_pct']:.1f}%"
-    assert shown["Buổi họp có cán bộ dự"] == f"{row['cadre_presence_pct']:.1f}%"
+    assert shown["Tỷ lệ tổ sinh hoạt"] == vn_percent(row["meeting_pct"])
+    assert shown["Tỷ lệ hộ dự"] == vn_percent(row["attendance_pct"])
+    assert shown["Buổi sinh hoạt có cán bộ dự"] == vn_percent(row["cadre_presence_pct"])
+    # Charts write numbers the Vietnamese way (decimal comma) on axes and in hover labels.
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["separators"] == ",."
     # The heat map shows one hamlet at a time: the first one until another is chosen.
     first = ds.hamlets["hamlet_id"].iloc[0]
     assert at.selectbox(key=HEAT_HAMLET).value == first
@@ -40,7 +44,7 @@ def test_hand_made_commune_figures_filters_and_empty_states(monkeypatch, tmp_pat
     use_workbook(monkeypatch, planted_book(), tmp_path)
     at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016"})
     assert not at.exception
-    assert [m.value for m in at.metric] == ["75.0%", "77.1%", "66.7%"]
+    assert [m.value for m in at.metric] == ["75,0\u00a0%", "77,1\u00a0%", "66,7\u00a0%"]
 
     hamlets = at.dataframe[0].value
     assert hamlets["Tên ấp"].tolist() == ["Ấp Mỹ An", "Ấp Bình Hòa", "Ấp Tân Lợi"]
@@ -64,7 +68,7 @@ def test_hand_made_commune_figures_filters_and_empty_states(monkeypatch, tmp_pat
     at.sidebar.selectbox(key="filter_cadre").select("CB01").run()
     assert chart_data(at, 2)[0]["y"] == ["Tổ 1 (T1)", "Tổ 1 (T3)"]
     assert HEAT_HAMLET not in [s.key for s in at.selectbox]
-    assert [m.value for m in at.metric] == ["100.0%", "78.0%", "100.0%"]  # 39 of 50 households
+    assert [m.value for m in at.metric] == ["100,0\u00a0%", "78,0\u00a0%", "100,0\u00a0%"]
 
     # A hamlet without groups: sentences instead of charts.
     at.sidebar.selectbox(key="filter_cadre").select("").run()
@@ -79,6 +83,6 @@ def test_month_without_topics_says_so(monkeypatch, tmp_path):
     use_workbook(monkeypatch, planted_book(), tmp_path)
     at = app(cadre="CB01", page=PAGE, query={"thang": "08-2016"})
     assert not at.exception
-    assert "Tháng 08/2016 chưa có buổi họp nào ghi nội dung tuyên truyền." in [
+    assert "Tháng 08/2016 chưa có buổi sinh hoạt nào ghi nội dung tuyên truyền." in [
         i.value for i in at.info
     ]

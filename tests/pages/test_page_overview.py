@@ -67,12 +67,12 @@ def test_hand_made_commune_for_a_leader(monkeypatch, tmp_path):
     assert shown_metrics(at) == {
         "Số tổ": ("7", "0"),
         "Cán bộ phụ trách": ("3", "-1"),
-        "Tổ/cán bộ (KH ~3)": ("2.33", "+0.58"),
-        "Tổ có cán bộ": ("85.7%", "0"),
-        "Tổ sinh hoạt": ("57.1%", "+57.1 điểm %"),
-        "Hộ dự họp": ("50.0%", ""),
-        "Báo cáo đủ": ("71.4%", "+71.4 điểm %"),
-        "Báo cáo đúng hạn": ("57.1%", "+57.1 điểm %"),
+        "Bình quân tổ/cán bộ (kế hoạch: 3)": ("2,33", "+0,58"),
+        "Tổ có cán bộ phụ trách": ("85,7\u00a0%", "0"),
+        "Tổ sinh hoạt": ("57,1\u00a0%", "+57,1 điểm %"),
+        "Hộ dự sinh hoạt": ("50,0\u00a0%", ""),
+        "Báo cáo đã nộp": ("71,4\u00a0%", "+71,4 điểm %"),
+        "Báo cáo đúng hạn": ("57,1\u00a0%", "+57,1 điểm %"),
     }
     assert [i.value for i in at.info] == []  # a closed month with entries: no notice
     assert at.dataframe[0].value["Mã tổ"].tolist() == ["T2", "T4", "T5", "T6", "T3"]
@@ -84,7 +84,7 @@ def test_hand_made_commune_for_a_leader(monkeypatch, tmp_path):
     assert "Chưa có báo cáo nào cho tháng 09/2016, dù đã quá hạn nộp (hết ngày 05/10/2016)." in [
         i.value for i in at.info
     ]
-    assert shown_metrics(at)["Tổ sinh hoạt"] == ("0.0%", "-85.7 điểm %")
+    assert shown_metrics(at)["Tổ sinh hoạt"] == ("0,0\u00a0%", "-85,7 điểm %")
 
     # A hamlet without groups: a sentence instead of figures.
     at.sidebar.selectbox(key="filter_hamlet").select("A3").run()
@@ -101,7 +101,7 @@ def test_a_cadre_sees_only_their_own_groups(monkeypatch, tmp_path):
     shown = shown_metrics(at)
     # CB02 follows T3 (met, 4 of 10) and T5 (no report): 2 groups, 1 of 2 reports.
     assert shown["Số tổ"][0] == "2"
-    assert shown["Tổ sinh hoạt"][0] == "50.0%"
-    assert shown["Hộ dự họp"][0] == "40.0%"
-    assert shown["Báo cáo đủ"][0] == "50.0%"
+    assert shown["Tổ sinh hoạt"][0] == "50,0\u00a0%"
+    assert shown["Hộ dự sinh hoạt"][0] == "40,0\u00a0%"
+    assert shown["Báo cáo đã nộp"][0] == "50,0\u00a0%"
     assert not at.get("download_button")  # a cadre may not export

@@ -25,8 +25,8 @@ def test_hand_made_commune_tables_match_the_core(monkeypatch, tmp_path):
     ds = load_dataset(resolve_source())
     assert [(m.label, m.value, m.delta) for m in at.metric] == [
         ("Phải nộp", "4", ""),
-        ("Đã nộp", "3", "75.0%"),
-        ("Đúng hạn", "2", "50.0%"),
+        ("Đã nộp", "3", "75,0\u00a0%"),
+        ("Đúng hạn", "2", "50,0\u00a0%"),
         ("Chưa nộp", "1", ""),
     ]
     hamlets = shown_frame(at, 0)
@@ -41,7 +41,7 @@ def test_hand_made_commune_tables_match_the_core(monkeypatch, tmp_path):
     assert cadres.set_index("Họ và tên")["Tỷ lệ đã nộp (%)"].to_dict() == core.to_dict()
 
     # The deadline (05/10/2016) is long past: the clerk is told to call.
-    assert at.warning[0].value == "1 cán bộ đã quá hạn mà chưa nộp đủ báo cáo."
+    assert at.warning[0].value == "1 đồng chí đã quá hạn mà chưa nộp đủ báo cáo."
     missing = shown_frame(at, 2)
     assert missing[["Họ và tên", "Điện thoại", "Các tổ chưa có báo cáo"]].values.tolist() == [
         ["Lê Văn Cường", "0903 333 333", "Tổ 2 – Ấp Bình Hòa"]
@@ -64,7 +64,7 @@ def test_hamlet_filter_and_nobody_missing(monkeypatch, tmp_path):
     use_workbook(monkeypatch, planted_book(), tmp_path)
     at = app(cadre="CB01", page=PAGE, query={"thang": "09-2016", "ap": "A1"})
     assert not at.exception
-    assert at.success[0].value == "Mọi cán bộ trong phạm vi đang xem đã nộp báo cáo tháng này."
+    assert at.success[0].value == "Mọi đồng chí trong phạm vi đang xem đã nộp báo cáo tháng này."
     assert shown_frame(at, 0)["Tên ấp"].tolist() == ["Ấp Mỹ An"]
     assert shown_frame(at, 2)["Tên ấp"].tolist() == ["Ấp Mỹ An", "Ấp Mỹ An"]  # the entries
 

@@ -248,3 +248,89 @@ def test_ensure_demo_workbook_creates_it_once(tmp_path, monkeypatch):
 def test_bad_end_month_is_refused():
     with pytest.raises(ValueError):
         demo.generate_workbook(end_month="2018-13")
+
+
+# --- the demo of today (the office's clock: 2026-12-01) --------------------------------------
+
+NOW = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def current():
+    return demo.generate_workbook(today=NOW)
+
+
+def test_the_demo_runs_up_to_the_present(current, monkeypatch):
+    entries = records(current, contract.MEETINGS)
+    months = sorted({month_of(e["Tháng"]) for e in entries})
+    assert months[0] == (2025, 1) and months[-1] == (2026, 11), "24 months up to today"
+    assert all(e["Thời điểm nhập"].date() <= NOW for e in entries)
+    # Without a date the office's clock decides, not the server's time zone.
+    monkeypatch.setattr(demo, "office_now", lambda: dt.datetime(2026, 12, 1, 8, 0))
+    assert demo.generate_workbook(months=2) == demo.generate_workbook(months=2, today=NOW)
+
+
+def test_cadre_categories_and_posts_of_after_2025(current):
+    cadres = records(current, contract.CADRES)
+    assert {c["Loại"] for c in cadres} == set(contract.CADRE_KINDS)
+    assert "Không chuyên trách" not in {c["Loại"] for c in cadres}
+    positions = [c["Chức vụ"] for c in cadres]
+    assert positions[0].startswith("Bí thư Đảng ủy")
+    assert not any("Tuyên giáo" in p or "huyện" in p.casefold() for p in positions)
+    assert any("Ban Xây dựng Đảng" in p for p in positions)
+    assert any("Ủy ban Kiểm tra" in p for p in positions)
+
+
+def test_the_2016_plan_is_only_the_history_of_the_assignments(current):
+    assignments = records(current, contract.ASSIGNMENTS)
+    old = [a for a in assignments if a["Căn cứ"] == demo.PLAN_BASIS]
+    new = [a for a in assignments if a["Căn cứ"] == demo.NEW_PLAN_BASIS]
+    assert len(old) == len(new) == 102
+    assert {a["Đến ngày"] for a in old} == {demo.NEW_PLAN_START - dt.timedelta(days=1)}
+    assert {a["Từ ngày"] for a in new} == {demo.NEW_PLAN_START}
+    # Every group is followed by exactly one cadre in every month of the window, the new
+    # plan moved a few groups, and no cadre follows more than 5.
+    for year, month in ((2025, 7), (2025, 8), (2026, 11)):
+        now = [a for a in assignments if active(a, year, month)]
+        assert len(now) == 102 == len({a["Mã tổ"] for a in now})
+        assert max(Counter(a["Mã cán bộ"] for a in now).values()) <= 5
+    groups = {g["Mã tổ"] for g in records(current, contract.GROUPS)}
+    assert {a["Mã tổ"] for a in new} == groups, "every group is in the new plan"
+    before = {a["Mã tổ"]: a["Mã cán bộ"] for a in old}
+    moved = [a["Mã tổ"] for a in new if a["Mã cán bộ"] != before[a["Mã tổ"]]]
+    assert 1 <= len(moved) <= demo._NEW_PLAN_MOVES
+    subtitle = next(r[0] for r in current[contract.GROUPS.name] if r[0] and "Kế hoạch" in str(r[0]))
+    assert "08-KH/ĐU ngày 21/7/2025" in subtitle
+
+
+def test_topics_of_their_time(current):
+    topics = {t["Chủ đề"]: t for t in records(current, contract.TOPICS)}
+    congress = "Nghị quyết Đại hội đại biểu toàn quốc lần thứ XIV của Đảng"
+    province = "Nghị quyết Đại hội đại biểu Đảng bộ tỉnh Vĩnh Long lần thứ I, nhiệm kỳ 2025-2030"
+    assert topics[congress]["Từ tháng"] == "02/2026"
+    assert topics[province]["Từ tháng"] == "11/2025"
+    assert (
+        topics["Phong trào “Đồng khởi khởi nghiệp thoát nghèo bền vững”"]["Đến tháng"] == "06/2025"
+    )
+    assert "Nghị quyết Đại hội XII của Đảng bộ Tỉnh" not in topics, "ended before the window"
+    for e in records(current, contract.MEETINGS):
+        year, month = month_of(e["Tháng"])
+        for told in (e["Nội dung tuyên truyền"] or "").split("; "):
+            if not told:
+                continue
+            start, end = topics[told]["Từ tháng"], topics[told]["Đến tháng"]
+            here = f"{year:04d}-{month:02d}"
+            assert start is None or here >= f"{start[3:]}-{start[:2]}", (told, here)
+            assert end is None or here <= f"{end[3:]}-{end[:2]}", (told, here)
+
+
+def test_the_current_demo_reads_without_any_problem(current):
+    from tothu_core.figures import assignment_view
+    from tothu_core.sheet.reader import read_dataset
+
+    ds = read_dataset(current)
+    assert ds.problems == []
+
+    # The plan's change is no handover for the groups that kept their cadre.
+    history = assignment_view.reassignments(ds)
+    assert 1 <= len(history) <= demo._NEW_PLAN_MOVES + 3

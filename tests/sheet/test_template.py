@@ -142,7 +142,7 @@ def test_drop_downs_and_checks_as_openpyxl_reads_them(template_path):
     assert book.sheetnames == [template.GUIDE_TAB, *(t.name for t in contract.TABS.values())]
     expected_lists = {
         ("groups", "rating"): '"Tốt,Khá,Trung bình,Yếu"',
-        ("cadres", "kind"): '"Cán bộ,Công chức,Không chuyên trách"',
+        ("cadres", "kind"): '"Cán bộ,Công chức,Viên chức"',
         ("cadres", "role"): '"Lãnh đạo,Cán bộ,Quản trị"',
         ("groups", "hamlet_id"): "'Ấp'!$A$3:$A$2002",
         ("assignments", "cadre_id"): "'Cán bộ'!$A$3:$A$2002",

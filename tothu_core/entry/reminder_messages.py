@@ -100,12 +100,19 @@ def _deadline_sentence(state: DeadlineState) -> str:
     return f"Hạn nộp: hết ngày {state.deadline_text} ({state.distance_text})."
 
 
+def _who(committee: str) -> str:
+    """'Đảng ủy xã Mỹ Thạnh nhắc', or 'Xin nhắc' while the issuing body is not set yet."""
+    committee = (committee or "").strip()
+    return f"{committee} nhắc" if committee else "Xin nhắc"
+
+
 def message(card: Card, state: DeadlineState, *, committee: str, url: str | None) -> str:
-    """The reminder one cadre receives by SMS, Zalo or e-mail (plain text)."""
+    """The reminder one cadre receives by SMS, Zalo or e-mail (plain text); `committee` is the
+    issuing body of the settings (blank: no sender is named rather than a made-up one)."""
     groups = card.groups_text
     count = "1 tổ" if card.missing == 1 else f"{card.missing} tổ"
     return (
-        f"Kính gửi đồng chí {card.name}: {committee} nhắc đồng chí gửi báo cáo sinh hoạt tổ "
+        f"Kính gửi đồng chí {card.name}: {_who(committee)} đồng chí gửi báo cáo sinh hoạt tổ "
         f"nhân dân tự quản tháng {card.month_text} của {count} chưa có báo cáo: {groups}. "
         f"{_deadline_sentence(state)} {_where_to_send(url)} Xin cảm ơn đồng chí."
     )
@@ -119,7 +126,7 @@ def group_message(
         return ""
     month = all_cards[0].month_text
     lines = [
-        f"{committee} nhắc các đồng chí chưa gửi đủ báo cáo sinh hoạt tổ nhân dân tự quản "
+        f"{_who(committee)} các đồng chí chưa gửi đủ báo cáo sinh hoạt tổ nhân dân tự quản "
         f"tháng {month} (hạn nộp hết ngày {state.deadline_text}, {state.distance_text}):"
     ]
     lines += [f"{n}. Đồng chí {c.name}: {c.groups_text}" for n, c in enumerate(all_cards, 1)]

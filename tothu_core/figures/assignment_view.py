@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from tothu_core.figures import figures
+from tothu_core.figures.numbers import vn_percent
 from tothu_core.sheet import contract
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.dataset import Dataset
@@ -57,8 +58,8 @@ STATES: dict[str, TileState] = {
                   "#b3261e", "#fde8e7"),
         TileState(WEAK, "Xếp loại Yếu", "⚠️", "Tổ xếp loại Yếu, cần củng cố",
                   "#b45309", "#fff1e0"),
-        TileState(LOW_ATTENDANCE, "Dự họp dưới 50%", "📉", "Tổ có họp nhưng dưới 50% số hộ dự",
-                  "#7c5e00", "#fff8d1"),
+        TileState(LOW_ATTENDANCE, "Dự sinh hoạt dưới 50\u00a0%", "📉",
+                  "Tổ có sinh hoạt nhưng dưới 50\u00a0% số hộ dự", "#7c5e00", "#fff8d1"),
         TileState(REPORTED, "Đã báo cáo", "✅", "Đã có báo cáo tháng này",
                   "#1f6f43", "#e6f4ea"),
         TileState(NOT_REPORTED, "Chưa báo cáo", "⏳", "Chưa có báo cáo nào của tổ trong tháng",
@@ -183,9 +184,9 @@ def _tile_detail(row) -> str:
     if row.state == NO_CADRE or row.entries == 0:
         return f"{row.households} hộ"
     if not row.met:
-        return f"{row.households} hộ · không họp"
+        return f"{row.households} hộ · không sinh hoạt"
     low = " 📉" if row.attendance < figures.LOW_ATTENDANCE and row.state != LOW_ATTENDANCE else ""
-    return f"{row.households} hộ · dự {row.attendance_pct:.1f}%{low}"
+    return f"{row.households} hộ · dự {vn_percent(row.attendance_pct)}{low}"
 
 
 _GRID_CSS = """<style>
@@ -273,11 +274,17 @@ def state_colours() -> dict[str, str]:
 
 # --- cadre load ------------------------------------------------------------------------
 
-LOAD_LABELS = {
-    "too_many": f"Quá tải (trên {figures.MAX_LOAD} tổ)",
-    "none": "Chưa phụ trách tổ nào",
-    "ok": f"Trong mức (1–{figures.MAX_LOAD} tổ)",
-}
+
+def load_labels(max_load: int = figures.MAX_LOAD) -> dict[str, str]:
+    """The words of each load state, with the office's maximum (Cài đặt)."""
+    return {
+        "too_many": f"Quá tải (trên {max_load} tổ)",
+        "none": "Chưa phụ trách tổ nào",
+        "ok": f"Trong mức (1–{max_load} tổ)",
+    }
+
+
+LOAD_LABELS = load_labels()
 _LOAD_ORDER = {"too_many": 0, "none": 1, "ok": 2}
 
 
@@ -299,13 +306,18 @@ def _followed_groups(ds: Dataset, pairs: pd.DataFrame) -> pd.Series:
 
 
 def cadre_load_view(
-    ds: Dataset, month, *, hamlet: str | None = None, cadre: str | None = None
+    ds: Dataset,
+    month,
+    *,
+    hamlet: str | None = None,
+    cadre: str | None = None,
+    max_load: int = figures.MAX_LOAD,
 ) -> pd.DataFrame:
     """figures.cadre_load counted over the whole commune (a cadre's load does not stop at a
     hamlet's edge), kept to the cadres following a group of `hamlet` when one is chosen,
     with the groups each follows; problems first, then names in Vietnamese order."""
     month = figures.as_month(month)
-    load = figures.cadre_load(ds, month, cadre=cadre)
+    load = figures.cadre_load(ds, month, cadre=cadre, max_load=max_load)
     pairs = assigned_pairs(ds.assignments, pd.PeriodIndex([month]))
     pairs = pairs.merge(ds.groups[["group_id", "group_name", "hamlet_id", "row"]], on="group_id")
     if hamlet:
@@ -317,14 +329,14 @@ def cadre_load_view(
     return load.reset_index(drop=True)
 
 
-def cadre_load_table(view: pd.DataFrame) -> pd.DataFrame:
+def cadre_load_table(view: pd.DataFrame, *, max_load: int = figures.MAX_LOAD) -> pd.DataFrame:
     """`cadre_load_view` with Vietnamese headers, as shown and exported; the name, count and
     state come first so a phone shows them without scrolling sideways."""
     return pd.DataFrame(
         {
             "Họ và tên": view["name"],
             "Số tổ phụ trách": view["groups"],
-            "Tình trạng": view["load"].map(LOAD_LABELS),
+            "Tình trạng": view["load"].map(load_labels(max_load)),
             "Tổ phụ trách": view["group_names"],
             "Chức vụ": view["position"],
             "Mã cán bộ": view["cadre_id"],
@@ -332,21 +344,27 @@ def cadre_load_table(view: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def load_summary_text(view: pd.DataFrame) -> str:
+def load_summary_text(
+    view: pd.DataFrame,
+    *,
+    planned_load: int = figures.PLANNED_LOAD,
+    max_load: int = figures.MAX_LOAD,
+) -> str:
     """One sentence on who carries too much or nothing, for the caption above the table."""
     too_many = int((view["load"] == "too_many").sum())
     idle = int((view["load"] == "none").sum())
+    plan = f" (kế hoạch: {planned_load} tổ mỗi đồng chí, tối đa {max_load} tổ)."
     if not too_many and not idle:
         return (
-            f"Không cán bộ nào quá {figures.MAX_LOAD} tổ, cũng không ai chưa được phân công "
-            f"(kế hoạch khoảng {figures.PLANNED_LOAD} tổ mỗi cán bộ)."
+            f"Không đồng chí nào phụ trách quá {max_load} tổ, cũng không ai chưa được phân "
+            f"công{plan}"
         )
     parts = []
     if too_many:
-        parts.append(f"{too_many} cán bộ phụ trách quá {figures.MAX_LOAD} tổ")
+        parts.append(f"{too_many} đồng chí phụ trách quá {max_load} tổ")
     if idle:
-        parts.append(f"{idle} cán bộ chưa phụ trách tổ nào")
-    return "; ".join(parts) + f" (kế hoạch khoảng {figures.PLANNED_LOAD} tổ mỗi cán bộ)."
+        parts.append(f"{idle} đồng chí chưa phụ trách tổ nào")
+    return "; ".join(parts) + plan
 
 
 # --- reassignments ---------------------------------------------------------------------

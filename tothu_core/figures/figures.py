@@ -25,11 +25,13 @@ import numpy as np
 import pandas as pd
 
 from tothu_core import texts
+from tothu_core.figures.numbers import vn_percent
 from tothu_core.sheet import contract
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.dataset import Dataset
 from tothu_core.sheet.parsing import parse_month
 
+# The defaults of the office's settings (Cài đặt): about 3 groups per cadre, at most 5.
 PLANNED_LOAD = 3
 MAX_LOAD = 5
 LOW_ATTENDANCE = 0.5
@@ -259,9 +261,15 @@ def completeness(
 
 
 def cadre_load(
-    ds: Dataset, month, *, hamlet: str | None = None, cadre: str | None = None
+    ds: Dataset,
+    month,
+    *,
+    hamlet: str | None = None,
+    cadre: str | None = None,
+    max_load: int = MAX_LOAD,
 ) -> pd.DataFrame:
-    """Groups followed by each cadre in `month` (every cadre, 0 included), against the plan."""
+    """Groups followed by each cadre in `month` (every cadre, 0 included), against the plan:
+    `load` is "none", "too_many" (more than `max_load`, the office's setting) or "ok"."""
     month = as_month(month)
     pairs = _pairs(ds, pd.PeriodIndex([month]), hamlet, cadre)
     counts = pairs.groupby("cadre_id")["group_id"].nunique().rename("groups")
@@ -275,7 +283,7 @@ def cadre_load(
     )
     out["groups"] = out["groups"].fillna(0).astype("int64")
     out["load"] = np.select(
-        [out["groups"] == 0, out["groups"] > MAX_LOAD], ["none", "too_many"], "ok"
+        [out["groups"] == 0, out["groups"] > max_load], ["none", "too_many"], "ok"
     )
     return out.reset_index(drop=True)
 
@@ -308,7 +316,7 @@ def needs_attention(
         {
             "weak": np.where(weak.fillna(False), texts.REASON_WEAK, ""),
             "low": [
-                texts.REASON_LOW_ATTENDANCE.format(pct=float(pct(a, 1))) if flag else ""
+                texts.REASON_LOW_ATTENDANCE.format(pct=vn_percent(float(pct(a, 1)))) if flag else ""
                 for a, flag in zip(now["attendance"], low, strict=True)
             ],
             "idle": np.where(idle, texts.REASON_NO_MEETING, ""),
@@ -318,7 +326,7 @@ def needs_attention(
     )
     count = (reasons != "").sum(axis=1)
     joined = pd.Series(
-        [texts.REASON_SEPARATOR.join(x for x in r if x) for r in reasons.itertuples(index=False)],
+        [_sentence(x for x in r if x) for r in reasons.itertuples(index=False)],
         index=reasons.index,
         dtype=object,
     )
@@ -333,6 +341,12 @@ def needs_attention(
     )
     cols = list(contract.DERIVED_HEADERS["attention"]) + ["reason_count", "attendance"]
     return out[cols].reset_index(drop=True)
+
+
+def _sentence(reasons) -> str:
+    """'xếp loại Yếu; không sinh hoạt 02 tháng liền' with its first letter in capitals."""
+    text = texts.REASON_SEPARATOR.join(reasons)
+    return text[:1].upper() + text[1:]
 
 
 def overview(

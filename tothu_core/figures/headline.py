@@ -15,6 +15,7 @@ from datetime import datetime
 import pandas as pd
 
 from tothu_core.figures import figures
+from tothu_core.figures.numbers import vn_change, vn_number, vn_percent
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
 
@@ -30,38 +31,53 @@ class CardSpec:
     help: str
 
 
-CARD_SPECS = (
-    CardSpec("groups", "Số tổ", COUNT, "Tổ nhân dân tự quản trong phạm vi đang xem."),
-    CardSpec("cadres", "Cán bộ phụ trách", COUNT, "Cán bộ được phân công ít nhất một tổ."),
-    CardSpec(
-        "average_load",
-        f"Tổ/cán bộ (KH ~{figures.PLANNED_LOAD})",
-        LOAD,
-        f"Bình quân số tổ mỗi cán bộ phụ trách; kế hoạch khoảng {figures.PLANNED_LOAD} tổ.",
-    ),
-    CardSpec("coverage_pct", "Tổ có cán bộ", RATE, "Tỷ lệ tổ có cán bộ phụ trách trong tháng."),
-    CardSpec("meeting_pct", "Tổ sinh hoạt", RATE, "Tỷ lệ tổ có họp trong tháng."),
-    CardSpec("attendance_pct", "Hộ dự họp", RATE, "Tổng số hộ dự / tổng số hộ của các tổ có họp."),
-    CardSpec(
-        "completeness_pct",
-        "Báo cáo đủ",
-        RATE,
-        "Báo cáo đã nhận / báo cáo phải có (mỗi cán bộ, mỗi tổ).",
-    ),
-    CardSpec(
-        "on_time_pct",
-        "Báo cáo đúng hạn",
-        RATE,
-        "Báo cáo nộp lần đầu đúng hạn / báo cáo phải có.",
-    ),
-)
+def card_specs(planned_load: int = figures.PLANNED_LOAD) -> tuple[CardSpec, ...]:
+    """The overview's cards; the plan's groups per cadre is the office's setting."""
+    return (
+        CardSpec("groups", "Số tổ", COUNT, "Tổ nhân dân tự quản trong phạm vi đang xem."),
+        CardSpec("cadres", "Cán bộ phụ trách", COUNT, "Cán bộ được phân công ít nhất một tổ."),
+        CardSpec(
+            "average_load",
+            f"Bình quân tổ/cán bộ (kế hoạch: {planned_load})",
+            LOAD,
+            f"Bình quân số tổ mỗi cán bộ phụ trách; kế hoạch {planned_load} tổ mỗi đồng chí.",
+        ),
+        CardSpec(
+            "coverage_pct",
+            "Tổ có cán bộ phụ trách",
+            RATE,
+            "Tỷ lệ tổ có cán bộ phụ trách trong tháng.",
+        ),
+        CardSpec("meeting_pct", "Tổ sinh hoạt", RATE, "Tỷ lệ tổ có sinh hoạt trong tháng."),
+        CardSpec(
+            "attendance_pct",
+            "Hộ dự sinh hoạt",
+            RATE,
+            "Tổng số hộ dự / tổng số hộ của các tổ có sinh hoạt.",
+        ),
+        CardSpec(
+            "completeness_pct",
+            "Báo cáo đã nộp",
+            RATE,
+            "Báo cáo đã nhận / báo cáo phải có (mỗi cán bộ, mỗi tổ).",
+        ),
+        CardSpec(
+            "on_time_pct",
+            "Báo cáo đúng hạn",
+            RATE,
+            "Báo cáo nộp lần đầu đúng hạn / báo cáo phải có.",
+        ),
+    )
+
+
+CARD_SPECS = card_specs()
 
 # Short legend names for the trend charts (readable on a phone), split in two small charts.
 TREND_LABELS = {
     "coverage_pct": "Tổ có cán bộ",
     "meeting_pct": "Tổ sinh hoạt",
-    "attendance_pct": "Hộ dự họp",
-    "completeness_pct": "Báo cáo đủ",
+    "attendance_pct": "Hộ dự sinh hoạt",
+    "completeness_pct": "Báo cáo đã nộp",
     "on_time_pct": "Đúng hạn",
 }
 MEETING_TREND = ("coverage_pct", "meeting_pct", "attendance_pct")
@@ -84,17 +100,13 @@ class Card:
 
 
 def number_text(value, *, decimals: int = 0) -> str:
-    """2.756 -> '2.76' (decimals=2); NaN -> '—'. A dot for decimals, as in the tables and the
-    reasons of `texts`, so one page never mixes two conventions."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{float(value):.{decimals}f}"
+    """2.756 -> '2,76' (decimals=2); NaN -> '–': the Vietnamese way, as everywhere."""
+    return vn_number(value, decimals)
 
 
 def pct_text(value) -> str:
-    """85.3 -> '85.3%'; NaN -> '—'."""
-    text = number_text(value, decimals=1)
-    return text if text == "—" else f"{text}%"
+    """85.3 -> '85,3 %'; NaN -> '–'."""
+    return vn_percent(value)
 
 
 def _value_text(value, kind: str) -> str:
@@ -107,15 +119,17 @@ def _delta(now, before, kind: str) -> str | int | None:
     if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (now, before)):
         return None
     decimals = {COUNT: 0, LOAD: 2, RATE: 1}[kind]
-    change = round(float(now) - float(before), decimals)
-    if change == 0:
-        return 0
-    sign = "+" if change > 0 else "-"
     unit = " điểm %" if kind == RATE else ""
-    return f"{sign}{number_text(abs(change), decimals=decimals)}{unit}"
+    return vn_change(float(now) - float(before), decimals, unit=unit)
 
 
-def headline_cards(trend: pd.DataFrame, month, *, provisional: bool = False) -> list[Card]:
+def headline_cards(
+    trend: pd.DataFrame,
+    month,
+    *,
+    provisional: bool = False,
+    planned_load: int = figures.PLANNED_LOAD,
+) -> list[Card]:
     """One card per CARD_SPECS for `month`, compared with the month before (when in `trend`).
 
     `trend` is `figures.overview` over several months; the sparkline runs up to `month`.
@@ -128,7 +142,7 @@ def headline_cards(trend: pd.DataFrame, month, *, provisional: bool = False) -> 
     before = rows.loc[month - 1] if (month - 1) in rows.index else None
     upto = rows[rows.index <= month]
     cards = []
-    for spec in CARD_SPECS:
+    for spec in card_specs(planned_load):
         value = float(now[spec.key])
         delta = None if before is None else _delta(value, float(before[spec.key]), spec.kind)
         cards.append(

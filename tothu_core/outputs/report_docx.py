@@ -1,11 +1,17 @@
-"""The monthly report laid out as an editable Word document, in a Party committee's usual form.
+"""The committee's report laid out as an editable Word document, in the form of Party documents.
 
-Layout follows the usual form of Party documents (Hướng dẫn 36-HD/VPTW; margins within the
-ranges of Nghị định 30/2020): A4, margins top and bottom 20 mm, left 30 mm, right 15 mm;
-Times New Roman 14 pt (tables 12 pt); the committee's name on the left and "ĐẢNG CỘNG SẢN
-VIỆT NAM" underlined on the right; the date line in italics; numbered sections; the
-signature block "T/M ĐẢNG ỦY". Everything is plain text the office can edit before signing:
-no field, link or formula comes from the sheet's text (the only field is the page number).
+Layout follows Hướng dẫn 36-HD/VPTW ngày 03/4/2018 (thể thức và kỹ thuật trình bày văn bản
+của Đảng; margins within the ranges of Nghị định 30/2020): A4, margins top and bottom 20 mm,
+left 30 mm, right 15 mm; Times New Roman 14 pt (tables 12 pt). Top left: the superior body
+(capitals, 14 pt) and the issuing body (capitals, 14 pt, bold) over a star; top right:
+«ĐẢNG CỘNG SẢN VIỆT NAM» (capitals, 15 pt, bold) with a separate solid line below it as long
+as the words (a line, not an underline of the letters). Under them the number «Số 12-BC/ĐU»
+(no colon) and the place and date in italics. The type of document «BÁO CÁO» (16 pt, bold),
+its subject (14 pt, bold) and five dashes; numbered parts; the closing «./.»; the recipients
+«Nơi nhận:» (the words underlined, the list in 12 pt) and the signature block (on whose
+behalf, «T/M ĐẢNG ỦY» or «T/M BAN THƯỜNG VỤ», and the title in capitals, bold; the name in
+bold). Everything is plain text the office can edit before signing: no field, link or formula
+comes from the sheet's text (the only field is the page number).
 """
 
 from __future__ import annotations
@@ -21,40 +27,43 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from tothu_core.figures.numbers import vn_int, vn_percent
+from tothu_core.outputs.narrative import narrative_of, paragraphs
 from tothu_core.outputs.report import (
+    PART_ONE,
+    PLACEHOLDER,
+    SHORTCOMINGS,
+    STRENGTHS,
     TITLE,
-    MonthlyReport,
+    Report,
     attention_intro,
     missing_intro,
     proposal_lines,
     proposals_intro,
+    section_titles,
     topic_intro,
-    topic_line,
-    vn_int,
-    vn_pct,
+    topic_lines,
 )
 
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 TABLE_SIZE = Pt(12)
 SMALL_SIZE = Pt(12)
+HEADING_SIZE = Pt(15)
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGINS = {"top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
 TEXT_WIDTH_MM = 210 - 30 - 15
 FIRST_LINE_INDENT = Mm(10)
 CELL_MARGIN = Mm(1.2)
+# The letterhead's two columns (mm): the bodies on the left, the Party's name on the right.
+LETTERHEAD_COLUMNS = (72, 93)
+PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
+# "ĐẢNG CỘNG SẢN VIỆT NAM" in Times New Roman bold 15 pt is 206 pt ≈ 72.7 mm wide (measured
+# with Liberation Serif 2, whose widths are Times New Roman's): the line under it is as long.
+PARTY_NAME_WIDTH_MM = 73
 # Control characters Word's XML cannot hold; a stray one in a cell must not break the file.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-SECTIONS = (
-    "I. TÌNH HÌNH CHUNG",
-    "II. KẾT QUẢ THEO TỪNG ẤP",
-    "III. TỔ CẦN QUAN TÂM, CỦNG CỐ",
-    "IV. NỘI DUNG TUYÊN TRUYỀN",
-    "V. CÁN BỘ CHƯA BÁO CÁO",
-    "VI. KIẾN NGHỊ, ĐỀ XUẤT",
-    "VII. PHƯƠNG HƯỚNG THÁNG TỚI",
-)
 # (header, width in mm) of each table; widths add up to the text width (165 mm).
 HAMLET_COLUMNS = (
     ("TT", 10),
@@ -67,24 +76,22 @@ HAMLET_COLUMNS = (
     ("Báo cáo đã nộp / phải nộp", 20),
     ("Đúng hạn", 14),
 )
+# A longer period counts meetings in "lượt" (a group meeting once in a month).
+PERIOD_MEETINGS_HEADER = "Lượt sinh hoạt"
 ATTENTION_COLUMNS = (("TT", 10), ("Tổ", 24), ("Ấp", 32), ("Lý do", 99))
 MISSING_COLUMNS = (("TT", 10), ("Họ và tên", 42), ("Chức vụ", 50), ("Tổ chưa có báo cáo", 63))
 TOTAL_LABEL = "Toàn xã"
 
 
-def render_docx(report: MonthlyReport) -> bytes:
+def render_docx(report: Report) -> bytes:
     """The report as .docx bytes."""
     doc = Document()
     _setup(doc, report)
     _letterhead(doc, report)
     _title(doc, report)
-    _section_general(doc, report)
-    _section_hamlets(doc, report)
-    _section_attention(doc, report)
-    _section_topics(doc, report)
-    _section_missing(doc, report)
-    _section_proposals(doc, report)
-    _section_plans(doc, report)
+    _part_one(doc, report)
+    _part_two(doc, report)
+    _part_three(doc, report)
     _closing(doc, report)
     _signature(doc, report)
     buffer = io.BytesIO()
@@ -100,7 +107,7 @@ def clean(text) -> str:
 # --- page, fonts, numbering ------------------------------------------------------------------
 
 
-def _setup(doc, report: MonthlyReport) -> None:
+def _setup(doc, report: Report) -> None:
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
     section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
@@ -116,7 +123,7 @@ def _setup(doc, report: MonthlyReport) -> None:
 
     _page_numbers(section)
     props = doc.core_properties
-    props.title = f"{TITLE} tháng {report.month_text}"
+    props.title = f"{TITLE} {report.period.label}"
     props.author = report.letterhead.committee
     props.language = "vi-VN"
 
@@ -236,26 +243,50 @@ def _cell_paragraph(cell, text: str = "", *, first: bool = False, **style):
     return paragraph
 
 
-def _letterhead(doc, report: MonthlyReport) -> None:
+def _letterhead(doc, report: Report) -> None:
     head = report.letterhead
-    table = _borderless_table(doc, (72, 93), rows=2)
+    table = _borderless_table(doc, LETTERHEAD_COLUMNS, rows=2)
     left, right = table.rows[0].cells
-    _cell_paragraph(left, head.parent.upper(), first=True, size=BODY_SIZE)
+    _cell_paragraph(left, (head.superior or PLACEHOLDER).upper(), first=True, size=BODY_SIZE)
     _cell_paragraph(left, head.committee.upper(), bold=True, size=BODY_SIZE)
     _cell_paragraph(left, "*", size=BODY_SIZE)
-    _cell_paragraph(right, "ĐẢNG CỘNG SẢN VIỆT NAM", first=True, bold=True, underline=True,
-                    size=Pt(15))  # fmt: skip
+    _cell_paragraph(right, PARTY_NAME, first=True, bold=True, size=HEADING_SIZE)
+    _rule_below(_cell_paragraph(right, ""), width_mm=PARTY_NAME_WIDTH_MM,
+                cell_mm=LETTERHEAD_COLUMNS[1])  # fmt: skip
     number, date_line = table.rows[1].cells
     _cell_paragraph(number, head.number_line, first=True, size=BODY_SIZE)
     _cell_paragraph(date_line, report.date_line, first=True, italic=True, size=BODY_SIZE)
 
 
-def _title(doc, report: MonthlyReport) -> None:
+def _rule_below(paragraph, *, width_mm: float, cell_mm: float) -> None:
+    """A solid line as long as the words above it: the empty paragraph's top border, indented
+    so it is `width_mm` long and centred in its cell, drawn 1 pt high so it hugs the words."""
+    side = Mm(max(0.0, (cell_mm - width_mm) / 2))
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = fmt.right_indent = side
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(2)
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
+                        ("w:color", "auto")):  # fmt: skip
+        top.set(qn(name), value)
+    borders.append(top)
+    p_pr.append(borders)
+
+
+def _title(doc, report: Report) -> None:
     _paragraph(doc, "", after=Pt(6))
     _paragraph(doc, "BÁO CÁO", bold=True, size=Pt(16), align=WD_ALIGN_PARAGRAPH.CENTER,
                after=Pt(0))  # fmt: skip
     _paragraph(doc, report.title_line, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=Pt(0))
-    _paragraph(doc, "-----", align=WD_ALIGN_PARAGRAPH.CENTER, after=Pt(12))
+    _paragraph(doc, "-----", align=WD_ALIGN_PARAGRAPH.CENTER, after=Pt(6))
+    for note in (report.provisional_note, report.scope_note):
+        if note:
+            _paragraph(doc, f"({note})", italic=True, size=SMALL_SIZE,
+                       align=WD_ALIGN_PARAGRAPH.CENTER, after=Pt(6))  # fmt: skip
+    _body(doc, report.intro)
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -316,13 +347,21 @@ def _keep_row_together(row) -> None:
     tr_pr.append(flag)
 
 
-def hamlet_table_rows(report: MonthlyReport) -> list[list[str]]:
-    """Section II's rows, the commune's total last: what the Word table shows, cell by cell."""
+def hamlet_columns(report: Report) -> tuple[tuple[str, int], ...]:
+    if report.period.is_month:
+        return HAMLET_COLUMNS
+    return tuple(
+        (PERIOD_MEETINGS_HEADER, width) if header == "Tổ sinh hoạt" else (header, width)
+        for header, width in HAMLET_COLUMNS
+    )
+
+
+def hamlet_table_rows(report: Report) -> list[list[str]]:
+    """Part I.4's rows, the commune's total last: what the Word table shows, cell by cell."""
     rows = []
     for number, h in enumerate(report.hamlets.itertuples(index=False), start=1):
         rows.append(_hamlet_cells(str(number), h.hamlet_name, h))
-    f = report.figures
-    rows.append(_hamlet_cells("", TOTAL_LABEL, f))
+    rows.append(_hamlet_cells("", TOTAL_LABEL, report.figures))
     return rows
 
 
@@ -334,65 +373,63 @@ def _hamlet_cells(number: str, name: str, h) -> list[str]:
         vn_int(h.groups_covered),
         vn_int(h.groups_met),
         f"{vn_int(h.households_present)}/{vn_int(h.households)}",
-        vn_pct(h.attendance_pct),
+        vn_percent(h.attendance_pct),
         f"{vn_int(h.received)}/{vn_int(h.expected)}",
         vn_int(h.on_time),
     ]
 
 
-# --- sections -------------------------------------------------------------------------------
+# --- parts ----------------------------------------------------------------------------------
 
 
-def _section_general(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[0])
-    for number, (lead, sentence) in enumerate(report.summary, start=1):
-        paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
-        _run(paragraph, f"{number}. {lead}: ", italic=True)
-        _run(paragraph, sentence)
+def _item(doc, number: int, title: str) -> None:
+    """'1. Phân công cán bộ phụ trách': an item of a part, bold, kept with what follows."""
+    paragraph = _paragraph(doc, f"{number}. {title}", bold=True, indent=True)
+    paragraph.paragraph_format.keep_with_next = True
 
 
-def _section_hamlets(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[1])
+def _narrative(doc, text: str) -> None:
+    for is_item, line in paragraphs(text):
+        (_dash if is_item else _body)(doc, line)
+
+
+def _part_one(doc, report: Report) -> None:
+    heading = section_titles(report.period)[0]
+    _heading(doc, heading)
+    summary = dict(report.summary)
+    for number, title in enumerate(PART_ONE[:3], start=1):
+        _item(doc, number, title)
+        if summary.get(title):
+            _body(doc, summary[title])
+    _item(doc, 4, PART_ONE[3])
     if report.hamlets.empty:
         _body(doc, "Bảng tính chưa có ấp nào.")
-        return
-    _grid_table(doc, HAMLET_COLUMNS, hamlet_table_rows(report), left_aligned=(1,),
-                bold_last=True)  # fmt: skip
-
-
-def _section_attention(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[2])
-    _body(doc, attention_intro(report))
-    if report.attention.empty:
-        return
-    rows = [
-        [str(n), row.group_name, row.hamlet_name, row.reasons]
-        for n, row in enumerate(report.attention.itertuples(index=False), start=1)
-    ]
-    _grid_table(doc, ATTENTION_COLUMNS, rows, left_aligned=(1, 2, 3))
-
-
-def _section_topics(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[3])
+    else:
+        _grid_table(doc, hamlet_columns(report), hamlet_table_rows(report), left_aligned=(1,),
+                    bold_last=True)  # fmt: skip
+    _item(doc, 5, PART_ONE[4])
+    _narrative(doc, narrative_of(report).situation)
+    _item(doc, 6, PART_ONE[5])
     _body(doc, topic_intro(report))
-    for _, row in report.topics.iterrows():
-        _dash(doc, topic_line(row))
-
-
-def _section_missing(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[4])
+    for line in topic_lines(report):
+        _dash(doc, line)
+    _item(doc, 7, PART_ONE[6])
+    _body(doc, attention_intro(report))
+    if len(report.attention):
+        rows = [
+            [str(n), row.group_name, row.hamlet_name, row.reasons]
+            for n, row in enumerate(report.attention.itertuples(index=False), start=1)
+        ]
+        _grid_table(doc, ATTENTION_COLUMNS, rows, left_aligned=(1, 2, 3))
+    _item(doc, 8, PART_ONE[7])
     _body(doc, missing_intro(report))
-    if report.missing.empty:
-        return
-    rows = [
-        [str(n), row.name, clean(row.position), row.missing_groups]
-        for n, row in enumerate(report.missing.itertuples(index=False), start=1)
-    ]
-    _grid_table(doc, MISSING_COLUMNS, rows, left_aligned=(1, 2, 3))
-
-
-def _section_proposals(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[5])
+    if len(report.missing):
+        rows = [
+            [str(n), row.name, clean(row.position), row.missing_groups]
+            for n, row in enumerate(report.missing.itertuples(index=False), start=1)
+        ]
+        _grid_table(doc, MISSING_COLUMNS, rows, left_aligned=(1, 2, 3))
+    _item(doc, 9, PART_ONE[8])
     _body(doc, proposals_intro(report))
     for hamlet_name, lines in proposal_lines(report.proposals):
         paragraph = _paragraph(doc, indent=True, after=Pt(3))
@@ -402,13 +439,21 @@ def _section_proposals(doc, report: MonthlyReport) -> None:
             _dash(doc, line)
 
 
-def _section_plans(doc, report: MonthlyReport) -> None:
-    _heading(doc, SECTIONS[6])
-    for line in report.plans:
-        _dash(doc, line)
+def _part_two(doc, report: Report) -> None:
+    _heading(doc, section_titles(report.period)[1])
+    narrative = narrative_of(report)
+    _item(doc, 1, STRENGTHS)
+    _narrative(doc, narrative.strengths)
+    _item(doc, 2, SHORTCOMINGS)
+    _narrative(doc, narrative.shortcomings)
 
 
-def _closing(doc, report: MonthlyReport) -> None:
+def _part_three(doc, report: Report) -> None:
+    _heading(doc, section_titles(report.period)[2])
+    _narrative(doc, narrative_of(report).tasks)
+
+
+def _closing(doc, report: Report) -> None:
     """The closing sentence, kept on the page of the signature it leads to."""
     closing = _paragraph(doc, report.closing, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=True)
     closing.paragraph_format.keep_with_next = True
@@ -416,15 +461,18 @@ def _closing(doc, report: MonthlyReport) -> None:
     spacer.paragraph_format.keep_with_next = True
 
 
-def _signature(doc, report: MonthlyReport) -> None:
+def _signature(doc, report: Report) -> None:
+    head = report.letterhead
     table = _borderless_table(doc, (80, 85))
     recipients, signer = table.rows[0].cells
-    _cell_paragraph(recipients, "Nơi nhận:", first=True, underline=True, size=BODY_SIZE,
-                    align=WD_ALIGN_PARAGRAPH.LEFT)  # fmt: skip
-    for line in report.letterhead.recipients:
-        _cell_paragraph(recipients, f"- {line}", size=SMALL_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _cell_paragraph(signer, "T/M ĐẢNG ỦY", first=True, bold=True, size=BODY_SIZE)
-    _cell_paragraph(signer, "BÍ THƯ", bold=True, size=BODY_SIZE)
+    heading = _cell_paragraph(recipients, "Nơi nhận", first=True, underline=True, size=BODY_SIZE,
+                              align=WD_ALIGN_PARAGRAPH.LEFT)  # fmt: skip
+    _run(heading, ":", size=BODY_SIZE)
+    for line in head.recipient_lines():
+        _cell_paragraph(recipients, line, size=SMALL_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_paragraph(signer, head.signing_for.upper() or PLACEHOLDER, first=True, bold=True,
+                    size=BODY_SIZE)  # fmt: skip
+    _cell_paragraph(signer, head.signer_title.upper() or PLACEHOLDER, bold=True, size=BODY_SIZE)
     for _ in range(4):
         _cell_paragraph(signer, "", size=BODY_SIZE)
     _cell_paragraph(signer, report.signer_name, bold=True, size=BODY_SIZE)

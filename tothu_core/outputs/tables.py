@@ -32,7 +32,11 @@ SLUGS = {
     "completeness": "bao-cao",
     "attention": "can-quan-tam",
 }
-PERCENT_HEADERS = {"Tỷ lệ phủ (%)", "Tỷ lệ dự (%)", "Tỷ lệ (%)"}
+PERCENT_HEADERS = {
+    contract.DERIVED_HEADERS["coverage"]["coverage_pct"],
+    contract.DERIVED_HEADERS["attendance"]["attendance_pct"],
+    contract.DERIVED_HEADERS["completeness"]["completeness_pct"],
+}
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,12 @@ ROLE_CADRE = "Cán bộ"
 ROLE_ADMIN = "Quản trị"
 ROLES = (ROLE_LEADER, ROLE_CADRE, ROLE_ADMIN)
 
-CADRE_KINDS = ("Cán bộ", "Công chức", "Không chuyên trách")
+# Loại since 1/7/2025: the category "người hoạt động không chuyên trách cấp xã" ended with the
+# two-level local government, and commune units employ public employees (viên chức). The words
+# of before 2025 are still read (Loại is free text: nothing is refused), so an office's older
+# rows and its history stay as they were typed.
+CADRE_KINDS = ("Cán bộ", "Công chức", "Viên chức")
+CADRE_KINDS_BEFORE_2025 = ("Không chuyên trách",)
 
 # How a reminder was made (the `Cách nhắc` column), as the app writes it.
 CHANNEL_CALL = "Gọi điện"
@@ -204,14 +209,14 @@ DERIVED_HEADERS: dict[str, dict[str, str]] = {
         "groups": "Số tổ",
         "groups_covered": "Số tổ có cán bộ",
         "cadres": "Số cán bộ",
-        "coverage_pct": "Tỷ lệ phủ (%)",
+        "coverage_pct": "Tổ có cán bộ phụ trách (%)",
     },
     "attendance": {
         "month": "Tháng",
         "hamlet_id": "Mã ấp",
         "hamlet_name": "Tên ấp",
         "groups": "Số tổ",
-        "groups_met": "Số tổ họp",
+        "groups_met": "Số tổ sinh hoạt",
         "households": "Số hộ",
         "households_present": "Số hộ dự",
         "attendance_pct": "Tỷ lệ dự (%)",

@@ -1,10 +1,17 @@
-"""Deterministic demo data shaped like Mỹ Thạnh commune.
+"""Deterministic demo data shaped like Mỹ Thạnh commune, up to the office's present.
 
-The shape follows the Đảng ủy's own account (Kế hoạch 33-KH/ĐU ngày 21/7/2016): 37 cadres,
-civil servants and part-time staff follow 102 self-managed groups in 6 hamlets, about three
-groups each, and report every month. The demo is what a new user explores first and what
-the benchmarks load, so it must look like a real office's sheet (title rows, an STT column,
-a few late or missing reports, a correction or two) and still be free of errors.
+The shape follows the Đảng ủy's own account (Kế hoạch 33-KH/ĐU ngày 21/7/2016): 37 cadres
+and civil servants follow 102 self-managed groups in 6 hamlets, about three groups each, and
+report every month. The demo is what a new user explores first and what the benchmarks load,
+so it must look like a real office's sheet (title rows, an STT column, a few late or missing
+reports, a correction or two) and still be free of errors.
+
+It is a sheet of today (the office's clock): the positions and categories (`Loại`) are those
+of a commune since 1/7/2025 (no more "người hoạt động không chuyên trách cấp xã"; public
+employees, viên chức, of the commune's units); the 2016 plan is only the history of the
+assignments, closed when the new commune Party committee's plan took over on 1/8/2025; the
+topics are those of their time (the XIV Party Congress, the merged province's first congress,
+the 2026 elections) and each is offered only while it was current.
 """
 
 from __future__ import annotations
@@ -22,11 +29,17 @@ from filelock import FileLock
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from tothu_core.clock import office_now
 from tothu_core.sheet import contract
 from tothu_core.sheet.sources.workbook import DATE_CELL_FORMAT, DATETIME_CELL_FORMAT
 
 PLAN_START = dt.date(2016, 7, 21)
 PLAN_BASIS = "KH 33-KH/ĐU ngày 21/7/2016"
+# The merged commune's Party committee (from 1/7/2025) re-issued the assignments in its own plan.
+NEW_PLAN_START = dt.date(2025, 8, 1)
+NEW_PLAN_BASIS = "KH 08-KH/ĐU ngày 21/7/2025"
+# Groups the new plan hands to another cadre, to even out the loads.
+_NEW_PLAN_MOVES = 3
 COMMUNE_CENTRE = (10.15, 106.45)
 DEMO_FILE_NAME = "demo.xlsx"
 DATA_DIR_ENV = "TOTHU_DATA_DIR"
@@ -41,45 +54,47 @@ _CADRE_LOADS = (4,) * 2 + (3,) * 24 + (2,) * 11
 _LEADER_NAMES = {0: "Nguyễn Hoàng Thái", 1: "Phạm Thanh Diễn"}
 _ADMIN_INDEX = 13
 _LEADER_INDEXES = (0, 1, 2)
-# (position, kind, always a woman)
+_CADRE, _CIVIL, _PUBLIC = contract.CADRE_KINDS
+# (position, kind, always a woman): a commune's posts since 1/7/2025, the mass organisations
+# under the Fatherland Front, the Party committee's bodies of Quy định 298-QĐ/TW.
 _POSITIONS = (
-    ("Bí thư Đảng ủy", "Cán bộ", False),
-    ("Phó Bí thư Thường trực Đảng ủy - Chủ tịch HĐND xã", "Cán bộ", False),
-    ("Phó Bí thư Đảng ủy - Chủ tịch UBND xã", "Cán bộ", False),
-    ("Phó Chủ tịch HĐND xã", "Cán bộ", False),
-    ("Phó Chủ tịch UBND xã", "Cán bộ", False),
-    ("Phó Chủ tịch UBND xã", "Cán bộ", False),
-    ("Chủ tịch UBMTTQ Việt Nam xã", "Cán bộ", False),
-    ("Bí thư Đoàn xã", "Cán bộ", False),
-    ("Chủ tịch Hội Liên hiệp Phụ nữ xã", "Cán bộ", True),
-    ("Chủ tịch Hội Nông dân xã", "Cán bộ", False),
-    ("Chủ tịch Hội Cựu chiến binh xã", "Cán bộ", False),
-    ("Trưởng Công an xã", "Công chức", False),
-    ("Chỉ huy trưởng Quân sự xã", "Công chức", False),
-    ("Công chức Văn phòng - Thống kê", "Công chức", False),
-    ("Công chức Văn phòng - Thống kê", "Công chức", False),
-    ("Công chức Địa chính - Xây dựng", "Công chức", False),
-    ("Công chức Địa chính - Nông nghiệp", "Công chức", False),
-    ("Công chức Tài chính - Kế toán", "Công chức", False),
-    ("Công chức Tài chính - Kế toán", "Công chức", False),
-    ("Công chức Tư pháp - Hộ tịch", "Công chức", False),
-    ("Công chức Tư pháp - Hộ tịch", "Công chức", False),
-    ("Công chức Văn hóa - Xã hội", "Công chức", False),
-    ("Công chức Văn hóa - Xã hội", "Công chức", False),
-    ("Phó Trưởng Công an xã", "Không chuyên trách", False),
-    ("Phó Chỉ huy trưởng Quân sự xã", "Không chuyên trách", False),
-    ("Phó Trưởng Ban Tuyên giáo Đảng ủy", "Không chuyên trách", False),
-    ("Cán bộ Văn phòng Đảng ủy", "Không chuyên trách", False),
-    ("Phó Chủ tịch UBMTTQ Việt Nam xã", "Không chuyên trách", False),
-    ("Phó Bí thư Đoàn xã", "Không chuyên trách", False),
-    ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã", "Không chuyên trách", True),
-    ("Phó Chủ tịch Hội Nông dân xã", "Không chuyên trách", False),
-    ("Phó Chủ tịch Hội Cựu chiến binh xã", "Không chuyên trách", False),
-    ("Chủ tịch Hội Người cao tuổi xã", "Không chuyên trách", False),
-    ("Chủ tịch Hội Chữ thập đỏ xã", "Không chuyên trách", False),
-    ("Cán bộ Lao động - Thương binh và Xã hội", "Không chuyên trách", False),
-    ("Cán bộ Dân số - Gia đình - Trẻ em", "Không chuyên trách", False),
-    ("Cán bộ Kế hoạch - Giao thông - Thủy lợi", "Không chuyên trách", False),
+    ("Bí thư Đảng ủy - Chủ tịch HĐND xã", _CADRE, False),
+    ("Phó Bí thư Thường trực Đảng ủy", _CADRE, False),
+    ("Phó Bí thư Đảng ủy - Chủ tịch UBND xã", _CADRE, False),
+    ("Phó Chủ tịch HĐND xã", _CADRE, False),
+    ("Phó Chủ tịch UBND xã", _CADRE, False),
+    ("Phó Chủ tịch UBND xã", _CADRE, False),
+    ("Chủ tịch Ủy ban MTTQ Việt Nam xã", _CADRE, False),
+    ("Chủ nhiệm Ủy ban Kiểm tra Đảng ủy", _CADRE, False),
+    ("Phó Chủ tịch Ủy ban MTTQ Việt Nam xã - Chủ tịch Hội Liên hiệp Phụ nữ xã", _CADRE, True),
+    ("Phó Chủ tịch Ủy ban MTTQ Việt Nam xã - Chủ tịch Hội Nông dân xã", _CADRE, False),
+    ("Phó Chủ tịch Ủy ban MTTQ Việt Nam xã - Chủ tịch Hội Cựu chiến binh xã", _CADRE, False),
+    ("Phó Chủ tịch Ủy ban MTTQ Việt Nam xã - Bí thư Đoàn xã", _CADRE, False),
+    ("Trưởng Ban Xây dựng Đảng Đảng ủy", _CADRE, False),
+    ("Chuyên viên Văn phòng Đảng ủy", _CIVIL, False),
+    ("Chánh Văn phòng Đảng ủy", _CIVIL, False),
+    ("Phó Trưởng Ban Xây dựng Đảng Đảng ủy", _CIVIL, False),
+    ("Chuyên viên Ban Xây dựng Đảng Đảng ủy", _CIVIL, False),
+    ("Chuyên viên Ban Xây dựng Đảng Đảng ủy", _CIVIL, False),
+    ("Phó Chủ nhiệm Ủy ban Kiểm tra Đảng ủy", _CIVIL, False),
+    ("Chánh Văn phòng HĐND và UBND xã", _CIVIL, False),
+    ("Chuyên viên Văn phòng HĐND và UBND xã", _CIVIL, False),
+    ("Chuyên viên Văn phòng HĐND và UBND xã", _CIVIL, False),
+    ("Trưởng phòng Kinh tế xã", _CIVIL, False),
+    ("Chuyên viên phòng Kinh tế xã", _CIVIL, False),
+    ("Chuyên viên phòng Kinh tế xã", _CIVIL, False),
+    ("Trưởng phòng Văn hóa - Xã hội xã", _CIVIL, False),
+    ("Chuyên viên phòng Văn hóa - Xã hội xã", _CIVIL, False),
+    ("Chuyên viên phòng Văn hóa - Xã hội xã", _CIVIL, False),
+    ("Chỉ huy trưởng Ban Chỉ huy Quân sự xã", _CIVIL, False),
+    ("Phó Chỉ huy trưởng Ban Chỉ huy Quân sự xã", _CIVIL, False),
+    ("Giám đốc Trung tâm Phục vụ hành chính công xã", _PUBLIC, False),
+    ("Viên chức Trung tâm Phục vụ hành chính công xã", _PUBLIC, False),
+    ("Viên chức Trung tâm Phục vụ hành chính công xã", _PUBLIC, False),
+    ("Viên chức Trạm Y tế xã", _PUBLIC, False),
+    ("Viên chức Trạm Y tế xã", _PUBLIC, False),
+    ("Viên chức Trung tâm Dịch vụ tổng hợp xã", _PUBLIC, False),
+    ("Viên chức Trung tâm Dịch vụ tổng hợp xã", _PUBLIC, False),
 )
 
 # Family names with their rough weight in the Mekong delta; names are "family middle given".
@@ -141,11 +156,11 @@ _SITUATION_MET = (
     "Tình hình an ninh trật tự trong tổ ổn định.",
     "Một số hộ thiếu nước ngọt sinh hoạt trong mùa khô.",
     "Người dân phấn khởi, đồng tình với chủ trương của địa phương.",
-    "Một số hộ đi làm ăn xa nên vắng họp.",
+    "Một số hộ đi làm ăn xa nên vắng sinh hoạt.",
     "Tổ trưởng nhiệt tình, nắm chắc tình hình các hộ.",
     "Có hộ nghèo cần hỗ trợ vốn sản xuất.",
     "Người dân phản ánh đường giao thông nông thôn xuống cấp.",
-    "Nhân dân tích cực tham gia phong trào Đồng khởi mới.",
+    "Nhân dân tích cực tham gia các phong trào thi đua của xã.",
     "Còn vài hộ chưa tham gia bảo hiểm y tế.",
     "Các hộ đã chuẩn bị lu, bồn trữ nước ngọt.",
     "Bà con chuyển đổi sang trồng dừa xen ca cao, bước đầu có hiệu quả.",
@@ -158,9 +173,9 @@ _SITUATION_WEAK = (
 )
 _SITUATION_NOT_MET = (
     "Tổ chưa tổ chức sinh hoạt do người dân bận thu hoạch.",
-    "Tổ trưởng bệnh, dời họp sang tháng sau.",
-    "Không họp được do trùng lịch họp ấp.",
-    "Mưa lớn kéo dài, tổ dời họp.",
+    "Tổ trưởng bệnh, dời sinh hoạt sang tháng sau.",
+    "Không sinh hoạt được do trùng lịch họp ấp.",
+    "Mưa lớn kéo dài, tổ dời sinh hoạt.",
 )
 _PROPOSALS = (
     "Đề nghị hỗ trợ lu, bồn chứa nước ngọt cho hộ nghèo.",
@@ -175,8 +190,8 @@ _PROPOSALS = (
 
 _TITLE_CADRES = "DANH SÁCH CÁN BỘ PHỤ TRÁCH TỔ NHÂN DÂN TỰ QUẢN"
 _TITLE_GROUPS = "DANH SÁCH TỔ NHÂN DÂN TỰ QUẢN"
-_SUBTITLE_GROUPS = "(Kèm theo Kế hoạch số 33-KH/ĐU ngày 21/7/2016 của Đảng ủy xã)"
-_TITLE_ASSIGNMENTS = "PHÂN CÔNG CÁN BỘ THEO DÕI, HỖ TRỢ TỔ NHÂN DÂN TỰ QUẢN GIAI ĐOẠN 2016-2020"
+_SUBTITLE_GROUPS = "(Kèm theo Kế hoạch số {plan} của Đảng ủy xã)"
+_TITLE_ASSIGNMENTS = "PHÂN CÔNG CÁN BỘ THEO DÕI, HỖ TRỢ TỔ NHÂN DÂN TỰ QUẢN"
 
 _MONTH_TEXT = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
 
@@ -191,6 +206,8 @@ class _Commune:
     assignments: list[list] = field(default_factory=list)
     group_households: dict[str, int] = field(default_factory=dict)
     group_rating: dict[str, int] = field(default_factory=dict)
+    #: the plan in force at the window's end ("33-KH/ĐU ngày 21/7/2016")
+    plan: str = PLAN_BASIS.removeprefix("KH ")
 
 
 def generate_workbook(
@@ -204,11 +221,12 @@ def generate_workbook(
     """Every tab of the demo workbook, {tab title: rows}; same arguments give the same rows.
 
     `end_month` ("MM/YYYY") is the last reported month (default: today's); entries whose
-    submission would fall after `today` are left out, as they were not submitted yet.
+    submission would fall after `today` (default: the office's date) are left out, as they
+    were not submitted yet.
     """
     if communes < 1 or months < 1:
         raise ValueError("communes and months must be at least 1")
-    today = today or dt.date.today()
+    today = today or office_now().date()
     last = _parse_month(end_month) if end_month else today.year * 12 + today.month - 1
     window = np.arange(last - months + 1, last + 1)
 
@@ -426,7 +444,14 @@ def _add_groups(
 def _add_assignments(
     commune: _Commune, rng: np.random.Generator, window: np.ndarray, *, jitter: bool
 ) -> None:
-    """Each cadre takes a run of neighbouring groups; leaders carry a lighter load."""
+    """Each cadre takes a run of neighbouring groups; leaders carry a lighter load.
+
+    The 2016 plan's rows are the first assignments. When the window reaches August 2025, the
+    new commune Party committee's plan closes every open row on 31/7/2025 and opens it again
+    under its own basis (the same cadre for most groups, so no handover shows for them), a
+    few groups going to cadres with lighter loads. Two or three decisions (QĐ) hand a group
+    over inside the window, under whichever plan is in force.
+    """
     cadre_ids = [row[1] for row in commune.cadres]
     group_ids = [row[1] for row in commune.groups]
     loads = list(_CADRE_LOADS)
@@ -444,29 +469,59 @@ def _add_assignments(
             owner[group_id] = int(cadre)
         position += cadre_load[cadre]
 
-    rows = {
+    current = {
         group_id: [cadre_ids[cadre], group_id, PLAN_START, None, PLAN_BASIS]
         for group_id, cadre in owner.items()
     }
-    commune.assignments = sorted(rows.values(), key=lambda r: (r[0], r[1]))
-    for effective, decision in _reassignment_dates(rng, window, jitter=jitter):
-        movable = [
-            g
-            for g, c in owner.items()
-            if cadre_load[c] >= 3 and c not in _LEADER_INDEXES and rows[g][3] is None
-        ]
+    rows = sorted(current.values(), key=lambda r: (r[0], r[1]))
+
+    def hand_over(group_id: str, new_cadre: int, effective: dt.date, basis: str) -> None:
+        cadre_load[owner[group_id]] -= 1
+        cadre_load[new_cadre] += 1
+        owner[group_id] = new_cadre
+        current[group_id][3] = effective - dt.timedelta(days=1)
+        current[group_id] = [cadre_ids[new_cadre], group_id, effective, None, basis]
+        rows.append(current[group_id])
+
+    switch = _month_of(NEW_PLAN_START)
+    new_plan = int(window[-1]) >= switch
+    decisions = _reassignment_dates(rng, window, jitter=jitter)
+    events = [(effective, decision) for effective, decision in decisions
+              if not new_plan or _month_of(effective) != switch]  # fmt: skip
+    if new_plan:
+        events.append((NEW_PLAN_START, None))
+    for effective, decision in sorted(events, key=lambda e: e[0]):
+        if decision is None:
+            _new_plan(commune, rng, current, rows, owner, cadre_load, others, hand_over)
+            continue
+        movable = [g for g, c in owner.items() if cadre_load[c] >= 3 and c not in _LEADER_INDEXES]
         receivers = [c for c in others if cadre_load[c] == 2]
         if not movable or not receivers:
             break
         group_id = movable[int(rng.integers(len(movable)))]
         new_cadre = receivers[int(rng.integers(len(receivers)))]
-        cadre_load[owner[group_id]] -= 1
-        cadre_load[new_cadre] += 1
-        owner[group_id] = new_cadre
-        rows[group_id][3] = effective - dt.timedelta(days=1)
         number = int(rng.integers(20, 180))
         basis = f"QĐ {number}-QĐ/ĐU ngày {decision.day}/{decision.month}/{decision.year}"
-        commune.assignments.append([cadre_ids[new_cadre], group_id, effective, None, basis])
+        hand_over(group_id, new_cadre, effective, basis)
+    commune.assignments = rows
+
+
+def _new_plan(commune, rng, current, rows, owner, cadre_load, others, hand_over) -> None:
+    """The new plan re-issues every open assignment from NEW_PLAN_START under its basis."""
+    heavy = sorted(g for g, c in owner.items() if cadre_load[c] >= 4)
+    moved = [heavy[int(i)] for i in rng.permutation(len(heavy))[:_NEW_PLAN_MOVES]]
+    for group_id in sorted(current):
+        if group_id in moved:
+            receivers = [c for c in others if cadre_load[c] <= 2 and c != owner[group_id]]
+            if receivers:
+                new_cadre = receivers[int(rng.integers(len(receivers)))]
+                hand_over(group_id, new_cadre, NEW_PLAN_START, NEW_PLAN_BASIS)
+                continue
+        old = current[group_id]
+        old[3] = NEW_PLAN_START - dt.timedelta(days=1)
+        current[group_id] = [old[0], group_id, NEW_PLAN_START, None, NEW_PLAN_BASIS]
+        rows.append(current[group_id])
+    commune.plan = NEW_PLAN_BASIS.removeprefix("KH ")
 
 
 def _reassignment_dates(
@@ -491,10 +546,19 @@ def _reassignment_dates(
     return dates
 
 
+def _month_number(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
 def _topics(window: np.ndarray) -> list[tuple[str, int | None, int | None]]:
-    """The seed's topics, a few usual ones, and the last two dry seasons."""
+    """The topics of their time that the window meets, and the last two dry seasons.
+
+    Each topic is offered from the month it became current to the month it stopped being
+    so (the Bến Tre province campaigns end with the merger into Vĩnh Long on 1/7/2025).
+    """
     plan = _month_of(PLAN_START)
-    last = int(window[-1])
+    first, last = int(window[0]), int(window[-1])
+    merged = _month_number(2025, 6)
     # The dry season runs December to May; take the two latest that have begun.
     latest_season = last // 12 if last % 12 == 11 else last // 12 - 1
     topics: list[tuple[str, int | None, int | None]] = [
@@ -503,10 +567,35 @@ def _topics(window: np.ndarray) -> list[tuple[str, int | None, int | None]]:
         (
             "Chỉ thị 16 của Ban Thường vụ Tỉnh ủy, phong trào thi đua “Đồng khởi mới”",
             plan,
+            merged,
+        ),
+        ("Phong trào “Đồng khởi khởi nghiệp thoát nghèo bền vững”", plan, merged),
+        ("Nghị quyết Đại hội XII của Đảng bộ Tỉnh", plan, _month_number(2020, 9)),
+        (
+            "Sắp xếp đơn vị hành chính, vận hành chính quyền địa phương hai cấp",
+            _month_number(2025, 5),
+            _month_number(2025, 12),
+        ),
+        (
+            "Nghị quyết Đại hội đại biểu Đảng bộ xã lần thứ I, nhiệm kỳ 2025-2030",
+            _month_number(2025, 9),
             None,
         ),
-        ("Phong trào “Đồng khởi khởi nghiệp thoát nghèo bền vững”", plan, None),
-        ("Nghị quyết Đại hội XII của Đảng bộ Tỉnh", plan, None),
+        (
+            "Nghị quyết Đại hội đại biểu Đảng bộ tỉnh Vĩnh Long lần thứ I, nhiệm kỳ 2025-2030",
+            _month_number(2025, 11),
+            None,
+        ),
+        (
+            "Bầu cử đại biểu Quốc hội khóa XVI và đại biểu HĐND các cấp nhiệm kỳ 2026-2031",
+            _month_number(2026, 1),
+            _month_number(2026, 3),
+        ),
+        (
+            "Nghị quyết Đại hội đại biểu toàn quốc lần thứ XIV của Đảng",
+            _month_number(2026, 2),
+            None,
+        ),
         ("An toàn giao thông", None, None),
         ("Phòng chống dịch bệnh (sốt xuất huyết, tay chân miệng)", None, None),
         ("Phòng chống tội phạm, tệ nạn xã hội", None, None),
@@ -515,7 +604,11 @@ def _topics(window: np.ndarray) -> list[tuple[str, int | None, int | None]]:
     for year in (latest_season - 1, latest_season):
         season = f"Phòng chống hạn mặn mùa khô {year}-{year + 1}"
         topics.append((season, year * 12 + 11, (year + 1) * 12 + 4))
-    return topics
+    return [
+        (name, start, end)
+        for name, start, end in topics
+        if (start is None or start <= last) and (end is None or end >= first)
+    ]
 
 
 def _topic_combinations(
@@ -687,7 +780,8 @@ def _cadre_tab(built: list[_Commune]) -> list[list]:
 def _group_tab(built: list[_Commune]) -> list[list]:
     header = [contract.ORDINAL_HEADER, *contract.GROUPS.headers.values()]
     rows = _renumbered(r for c in built for r in c.groups)
-    return _titled(_TITLE_GROUPS, header, rows, subtitle=_SUBTITLE_GROUPS)
+    subtitle = _SUBTITLE_GROUPS.format(plan=built[0].plan)
+    return _titled(_TITLE_GROUPS, header, rows, subtitle=subtitle)
 
 
 def _assignment_tab(built: list[_Commune]) -> list[list]:

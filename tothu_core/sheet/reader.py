@@ -23,7 +23,7 @@ from tothu_core.sheet.parsing import PARSERS
 from tothu_core.sheet.sources.base import Cell, RawTab, RawWorkbook, Record, WriteTarget
 from tothu_core.textnorm import clean_cell_text, fold, loose_key
 
-# How many groups one cadre may follow before the office is warned.
+# How many groups one cadre may follow before the office is warned (the setting's default).
 MAX_GROUPS_PER_CADRE = 5
 # Phone numbers legitimately start with '+'; they are not formula injection.
 _PHONE_LIKE = r"^\+?[\d\s.\-()]+$"
@@ -600,7 +600,9 @@ def _month_list(months: pd.Series, limit: int = 6) -> str:
     return ", ".join(shown) + (", …" if len(months) > limit else "")
 
 
-def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) -> None:
+def _assignment_warnings(
+    ds: Dataset, groups_title: str, problems: _Problems, max_groups: int = MAX_GROUPS_PER_CADRE
+) -> None:
     months = ds.months()
     if not len(months) or not len(ds.groups):
         return
@@ -625,7 +627,7 @@ def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) ->
             )
 
     load = pairs.groupby(["cadre_id", "month"]).size()
-    heavy = load[load > MAX_GROUPS_PER_CADRE].reset_index(name="groups")
+    heavy = load[load > max_groups].reset_index(name="groups")
     if len(heavy):
         cadres = ds.cadres.set_index("cadre_id")
         title = ds.layouts["cadres"].title if "cadres" in ds.layouts else contract.CADRES.name
@@ -638,6 +640,7 @@ def _assignment_warnings(ds: Dataset, groups_title: str, problems: _Problems) ->
                 cadre_id,
                 texts.CADRE_OVERLOADED.format(
                     cadre=cadre_id,
+                    limit=max_groups,
                     most=int(sub["groups"].max()),
                     count=len(sub),
                     months=_month_list(sub["month"]),
@@ -673,8 +676,12 @@ def read_dataset(
     source_label: str = "",
     source_url: str | None = None,
     read_at: datetime | None = None,
+    max_groups_per_cadre: int = MAX_GROUPS_PER_CADRE,
 ) -> Dataset:
-    """Validate every tab of `raw` and return the typed Dataset with all problems found."""
+    """Validate every tab of `raw` and return the typed Dataset with all problems found.
+
+    `max_groups_per_cadre` is the office's setting (Cài đặt): more groups than that for one
+    cadre in a month is a warning."""
     problems = _Problems()
     locale = getattr(raw, "locale", None)
     if locale and locale.replace("-", "_") in contract.MONTH_FIRST_LOCALES:
@@ -699,7 +706,7 @@ def read_dataset(
         source_url=source_url,
         read_at=read_at or office_now(),
     )
-    _assignment_warnings(ds, _title(tabs["groups"]), problems)
+    _assignment_warnings(ds, _title(tabs["groups"]), problems, max_groups_per_cadre)
     ds.problems = problems.items
     return ds
 

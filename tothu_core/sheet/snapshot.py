@@ -83,8 +83,11 @@ class SnapshotStore:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = office_now,
         background: bool = False,
+        read_options: dict | None = None,
     ) -> None:
         self.source = source
+        # Passed on to `load_dataset` (the office's maximum groups per cadre, say).
+        self.read_options = dict(read_options or {})
         # Serve an aged snapshot at once and re-read in a background thread, so nobody waits
         # for a slow sheet (20 s at province scale) just because the TTL ran out. A first
         # read, a forced refresh and a read after invalidate() still wait for fresh data.
@@ -157,7 +160,7 @@ class SnapshotStore:
         seen = self._invalidations
         try:
             self.reads += 1
-            dataset = load_dataset(self.source, now=self._now())
+            dataset = load_dataset(self.source, now=self._now(), **self.read_options)
         except TothuError as exc:
             self._error = exc
             self._failed_at = self._clock()
