@@ -22,6 +22,7 @@ PAGES = {
     access.ASSIGNMENT_MAP: ("pages/assignment_map.py", "Bản đồ phân công", ":material/map:"),
     access.MEETINGS: ("pages/meetings.py", "Sinh hoạt & tham dự", ":material/groups:"),
     access.REPORTS: ("pages/reports.py", "Báo cáo tháng", ":material/fact_check:"),
+    access.FOLLOWUP: ("pages/followup.py", "Nhắc báo cáo", ":material/notifications_active:"),
     access.ENTRY_FORM: ("pages/entry_form.py", "Nhập báo cáo tháng", ":material/edit_note:"),
     access.MY_HISTORY: ("pages/my_history.py", "Báo cáo của tôi", ":material/history:"),
     access.MONTHLY_REPORT: (

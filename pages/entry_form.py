@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._shared import context
+from tothu_core.entry.dues import form_notice, viewer_dues
 from tothu_core.entry.entries import (
     FORM,
     GROUP,
@@ -425,6 +426,14 @@ def run() -> None:
     cards = _cards(ctx, month, ds)
     pending = _pending(ctx, writer, month)
     st.caption(month_caption(writer.locks.state(month), cards, pending))
+    dues = viewer_dues(
+        ds, ctx.viewer.cadre_id, ctx.settings, writer.source_identity, now=writer.locks.now()
+    )
+    st.caption(
+        escape_markdown(
+            form_notice(dues, month, now=writer.locks.now(), deadline_day=ctx.settings.deadline_day)
+        )
+    )
     if outcome is not None:
         _outcome_at_top(outcome)
         if outcome.month != _month_key(month):

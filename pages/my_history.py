@@ -10,6 +10,7 @@ import streamlit as st
 
 from pages._shared import ENTRY_COLUMNS, context, show_chart, table_with_downloads
 from tothu_core.entry import history_view
+from tothu_core.entry.reminders import ReminderBook
 from tothu_core.figures import activity
 from tothu_core.figures.figures import month_text
 from tothu_core.textnorm import escape_markdown
@@ -111,6 +112,36 @@ def _entries(ctx, history: pd.DataFrame) -> None:
     )
 
 
+def _reminders(ctx) -> None:
+    """The times leadership reminded this cadre of a missing report (issue 16): when, how,
+    by whom, about which month. Only the viewer's own; no one else's phone is ever shown."""
+    listing = ReminderBook.for_settings(ctx.store, ctx.settings).listing(
+        ctx.ds, cadre_id=ctx.viewer.cadre_id
+    )
+    st.subheader("Các lần được nhắc")
+    if listing.empty:
+        st.caption("Đồng chí chưa được nhắc lần nào về báo cáo chưa nộp.")
+        return
+    shown = pd.DataFrame(
+        {
+            "Tháng": month_text(listing["month"]),
+            "Lúc": listing["reminded_at"],
+            "Cách nhắc": listing["channel"],
+            "Người nhắc": listing["by_name"],
+            "Các tổ": listing["groups"].map(lambda g: ", ".join(g)),
+        }
+    )
+    table_with_downloads(
+        shown,
+        slug="cac-lan-duoc-nhac",
+        ctx=ctx,
+        key="my_history_reminders",
+        datetime_columns=("Lúc",),
+        column_config={"Lúc": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+        placeholder="",
+    )
+
+
 def main() -> None:
     ctx = context()
     ds, viewer, f = ctx.ds, ctx.viewer, ctx.filters
@@ -131,6 +162,7 @@ def main() -> None:
     _month_status(months, f.month, f.month_text)
     _completeness(ctx, months)
     _entries(ctx, history)
+    _reminders(ctx)
 
 
 main()

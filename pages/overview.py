@@ -8,8 +8,10 @@ import streamlit as st
 
 from pages._shared import context, page_header, show_chart, table_with_downloads
 from tothu_core.clock import office_now
+from tothu_core.entry.dues import viewer_dues
 from tothu_core.figures import figures, headline
 from tothu_core.people import access
+from tothu_core.textnorm import escape_markdown
 
 # Card width that puts two cards side by side on a 390 px phone and four or more on a desktop.
 _CARD_WIDTH = 170
@@ -28,6 +30,16 @@ notice = headline.month_notice(
 )
 if notice:
     st.info(notice, icon=":material/event:")
+
+# Issue 16: the signed-in person's own reports still due, with the way to the form.
+my_dues = viewer_dues(ctx.ds, ctx.viewer.cadre_id, ctx.settings, ctx.store.source.identity, now=now)
+if my_dues:
+    st.warning(
+        "**Báo cáo đồng chí cần nộp**  \n"
+        + "  \n".join(escape_markdown(due.text) for due in my_dues),
+        icon=":material/assignment_late:",
+    )
+    st.page_link("pages/entry_form.py", label="Nhập báo cáo tháng", icon=":material/edit_note:")
 
 trend = ctx.memo(
     "overview_trend",

@@ -1,6 +1,6 @@
 """`python -m tothu_core`: write demo data or the template, check a sheet, export tables, write
-the committee's report (month, quarter, six months, year) and the hamlets' lists, back up the
-app's own files."""
+the committee's report (month, quarter, six months, year) and the hamlets' lists, remind the
+cadres whose reports are missing, back up the app's own files."""
 
 from __future__ import annotations
 
@@ -260,6 +260,93 @@ def cmd_backup(args) -> int:
     return EXIT_OK
 
 
+def cmd_remind(args) -> int:
+    """E-mail the cadres whose reports for a month are missing; a dry run unless --send.
+
+    Exit codes: 0 the dry run was printed, or every mail due was sent (or none was due);
+    1 --send could not send them all (no [smtp], a refusal, the server unreachable);
+    2 the configuration or the source cannot be used (as every command).
+    """
+    from tothu_core.clock import office_now
+    from tothu_core.entry import reminder_messages as texts
+    from tothu_core.entry.reminder_mail import plan_mails, send_mails
+    from tothu_core.entry.reminders import JOB_ID, JOB_NAME, ReminderBook
+    from tothu_core.figures import followup
+    from tothu_core.people.accounts import default_accounts_path
+    from tothu_core.people.configuration import check_configuration
+    from tothu_core.settings import load_public_url, load_settings, load_smtp
+    from tothu_core.sheet.snapshot import SnapshotStore
+    from tothu_core.sheet.sources import resolve_source
+
+    secrets, path = _secrets()
+    check_configuration(
+        spec=args.source, secrets=secrets, secrets_path=path, accounts_path=default_accounts_path()
+    )
+    source = resolve_source(args.source, secrets=secrets)
+    settings = load_settings(secrets=secrets, demo=source.is_demo)
+    store = SnapshotStore(source, ttl_seconds=3600)
+    state = store.get()
+    if state.snapshot is None:
+        raise state.error
+    ds = state.snapshot.dataset
+    now = office_now()
+    month = args.month or followup.month_due(now)
+    month_label = month.strftime(contract.MONTH_FORMAT)
+    deadline = followup.deadline_state(month, now=now, deadline_day=settings.deadline_day)
+    missing = followup.missing_by_cadre(ds, month, deadline_day=settings.deadline_day)
+    cards = texts.cards(missing)
+    print(
+        f"Tháng {month_label}, hạn nộp hết ngày {deadline.deadline_text} "
+        f"({deadline.distance_text}): {len(cards)} cán bộ chưa nộp đủ báo cáo."
+    )
+    if not cards:
+        return EXIT_OK
+    public = load_public_url(secrets=secrets)
+    if public.problem:
+        print(public.problem, file=sys.stderr)
+    book = ReminderBook.for_settings(store, settings)
+    recorded = book.listing(ds, month=month)["reminder_id"].dropna()
+    plan = plan_mails(
+        cards,
+        deadline,
+        committee=settings.issuing_body,
+        url=texts.form_url(public.url),
+        at=now,
+        by_id=JOB_ID,
+        by_name=JOB_NAME,
+        recorded_ids=recorded,
+    )
+    for card in plan.without_address:
+        phone = card.phone.national or "chưa có số điện thoại"
+        print(f"Không có email: {card.name} ({card.cadre_id}), {phone}: {card.groups_text}")
+    for mail in plan.mails:
+        if mail.already_sent:
+            print(f"Đã gửi hôm nay, không gửi lại: {mail.card.name} <{mail.to}>")
+    smtp, problem = load_smtp(secrets)
+    if not args.send:
+        for mail in plan.to_send:
+            print(f"\n--- Sẽ gửi tới: {mail.card.name} <{mail.to}>\nTiêu đề: {mail.subject}")
+            print(mail.body)
+        print(
+            f"\nChạy thử: {len(plan.to_send)} thư sẽ được gửi, chưa gửi thư nào. "
+            "Thêm --send để gửi.",
+            file=sys.stderr,
+        )
+        if problem:
+            print(problem, file=sys.stderr)
+        return EXIT_OK
+    if smtp is None:
+        print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS if plan.to_send else EXIT_OK
+    outcomes = send_mails(plan, smtp, book=book, ds=ds)
+    for outcome in outcomes:
+        who = f"{outcome.mail.card.name} <{outcome.mail.to}>"
+        print(f"Đã gửi: {who}" if outcome.sent else f"CHƯA GỬI ĐƯỢC: {who}: {outcome.error}")
+    sent = sum(o.sent for o in outcomes)
+    print(f"Đã gửi {sent}/{len(outcomes)} thư nhắc.", file=sys.stderr)
+    return EXIT_OK if sent == len(outcomes) else EXIT_PROBLEMS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tothu_core",
@@ -331,6 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", help="tệp .zip hoặc .tar.gz, hoặc một thư mục (tự đặt tên)")
     backup.set_defaults(run=cmd_backup)
+
+    remind = sub.add_parser(
+        "remind", help="gửi thư nhắc cán bộ chưa nộp báo cáo (mặc định chỉ chạy thử)"
+    )
+    remind.add_argument("--month", type=_month, help="MM/YYYY; mặc định tháng vừa qua")
+    remind.add_argument("--source", help=source_help)
+    remind.add_argument("--send", action="store_true", help="gửi thật (cần mục [smtp])")
+    remind.set_defaults(run=cmd_remind)
 
     from tothu_core.people.accounts import add_account_parser
 

@@ -457,3 +457,110 @@ def load_settings(
 
 
 _SETTING_NAMES = {f.name for f in fields(Settings)}
+
+
+# -- reminders (issue 16): the app's public address and the optional SMTP server ------------------
+
+PUBLIC_URL_HINT = (
+    'ghi địa chỉ web của ứng dụng vào [tothu] public_url = "https://…" trong '
+    ".streamlit/secrets.toml (hoặc biến TOTHU_PUBLIC_URL)"
+)
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def _whole(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclass(frozen=True)
+class PublicUrl:
+    """Where cadres open the app, for the link in a reminder; `problem` says why there is none."""
+
+    url: str | None
+    problem: str | None = None
+
+
+def load_public_url(*, environ: Mapping = os.environ, secrets: Mapping | None = None) -> PublicUrl:
+    """`TOTHU_PUBLIC_URL`, else `[tothu] public_url`: an http(s) address without query or
+    fragment. Anything else gives no link and a sentence: a reminder with a wrong link sends a
+    cadre nowhere, one without a link still names the page to open."""
+    from urllib.parse import urlsplit
+
+    table = (secrets or {}).get("tothu", {}) if secrets else {}
+    raw = environ.get("TOTHU_PUBLIC_URL") or (table.get("public_url") if table else None)
+    text = str(raw or "").strip()
+    if not text:
+        return PublicUrl(None, f"Chưa khai báo địa chỉ của ứng dụng: {PUBLIC_URL_HINT}.")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        return PublicUrl(
+            None,
+            f"Địa chỉ của ứng dụng «{text}» không dùng được (phải có dạng "
+            f"https://ten-mien/…): hãy {PUBLIC_URL_HINT}.",
+        )
+    return PublicUrl(text.rstrip("/"))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The `[smtp]` table of secrets.toml: the mail server reminders are sent through."""
+
+    host: str
+    port: int
+    sender: str
+    user: str | None = None
+    password: str | None = None
+    #: "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (a local relay)
+    security: str = "starttls"
+    timeout: float = 30.0
+
+
+SMTP_HOW_TO = (
+    "Chưa cấu hình máy chủ gửi thư nên chưa gửi được thư nhắc. Người phụ trách kỹ thuật thêm "
+    'mục [smtp] vào .streamlit/secrets.toml: host = "smtp.gmail.com", port = 587, '
+    'user = "…", password = "…" (mật khẩu ứng dụng), from = "van-phong@…", '
+    "starttls = true (hoặc ssl = true với port = 465), theo tệp mẫu secrets.toml.example."
+)
+
+
+def load_smtp(secrets: Mapping | None) -> tuple[SmtpSettings | None, str | None]:
+    """(settings, None) when `[smtp]` is usable; (None, the sentence saying what to fix) else.
+
+    A missing table is the usual case (no e-mail); a table with a mistake is named, never
+    guessed around: a reminder sent from the wrong address or in clear text is worse than none.
+    """
+    table = (secrets or {}).get("smtp") if secrets else None
+    if not table:
+        return None, SMTP_HOW_TO
+    if not isinstance(table, Mapping):
+        return None, "Mục [smtp] của .streamlit/secrets.toml phải là một bảng (table)."
+    host = str(table.get("host") or "").strip()
+    sender = str(table.get("from") or table.get("sender") or "").strip()
+    missing = [name for name, value in (("host", host), ("from", sender)) if not value]
+    if missing:
+        return None, f"Mục [smtp] của .streamlit/secrets.toml thiếu {', '.join(missing)}."
+    if table.get("ssl") and table.get("starttls"):
+        return None, "Mục [smtp] ghi cả ssl và starttls: hãy chọn một (ssl cho cổng 465)."
+    security = "ssl" if table.get("ssl") else "starttls" if table.get("starttls", True) else "none"
+    port = _whole(table.get("port"), 465 if security == "ssl" else 587)
+    if not 0 < port < 65536:
+        return None, f"Mục [smtp] ghi port = {table.get('port')}, không phải một cổng (1–65535)."
+    user = str(table.get("user") or "").strip() or None
+    password = table.get("password")
+    if user and not password:
+        return None, "Mục [smtp] có user nhưng thiếu password."
+    return (
+        SmtpSettings(
+            host=host,
+            port=port,
+            sender=sender,
+            user=user,
+            password=str(password) if password else None,
+            security=security,
+            timeout=float(_whole(table.get("timeout"), 30)),
+        ),
+        None,
+    )

@@ -37,6 +37,7 @@ PAGES = (
     "Bản đồ phân công",
     "Sinh hoạt & tham dự",
     "Báo cáo tháng",
+    "Nhắc báo cáo",
     "Nhập báo cáo tháng",
     "Báo cáo của tôi",
     "Báo cáo gửi cấp trên",

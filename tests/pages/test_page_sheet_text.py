@@ -33,6 +33,7 @@ ADMIN_PAGES = (
     "assignment_map",
     "meetings",
     "reports",
+    "followup",
     "entry_form",
     "my_history",
     "monthly_report",
@@ -56,11 +57,16 @@ PLAIN_FIELDS = {
     ("text_area", "default"),
     ("text_input", "placeholder"),
     ("text_area", "placeholder"),
+    # st.code shows its text in a code block, never as Markdown (the reminder messages).
+    ("code", "codeText"),
+    # The reminder buttons' data: their JavaScript sets it with textContent and setAttribute.
+    ("bidi_component", "json"),
 }
 # Rendered as HTML (or Plotly's pseudo-HTML), not Markdown: checked for raw tags instead.
 HTML_FIELDS = {("html", "body"), ("plotly_chart", "spec")}
 # Identifiers and data, never shown as text.
-SKIPPED_FIELDS = {"id", "formId", "key", "data", "arrowData", "styler", "columns", "config"}
+SKIPPED_FIELDS = {"id", "formId", "key", "data", "arrowData", "styler", "columns", "config",
+                  "jsContent", "cssContent", "componentName"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,7 @@ def test_leadership_opens_every_page_but_the_data_check_and_settings():
         "assignment_map",
         "meetings",
         "reports",
+        "followup",
         "monthly_report",
         "entry_form",
         "my_history",

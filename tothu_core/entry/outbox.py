@@ -10,6 +10,12 @@ A submission whose rows Google took but put where the reader does not look (abov
 header, shifted columns: `RowsMisplaced`) is `misplaced`: not sent, not retried blindly, shown
 to the admin with the sheet rows it landed on until they ask for it to be sent again.
 
+Each submission has a `kind`: the monthly entries (`entry`), or the record of a reminder
+(`reminder`, issue 16), which goes through the very same path into the `Nhắc nhở` tab. A
+reminder for a sheet the app cannot write to (no such tab, the demo, an .ods file, a Google
+Sheet shared as Viewer) is `local`: kept here for good, never sent — the outbox is then its
+store. Counts and retries of one kind never touch the other.
+
 Each call opens its own connection: safe from many threads and processes at once.
 """
 
@@ -30,6 +36,10 @@ from tothu_core.sheet.sources.base import WriteTarget
 
 OUTBOX_FILE_NAME = "outbox.sqlite"
 PENDING, SENT = "pending", "sent"
+#: kept on this server for good: the source cannot take it (reminders only)
+LOCAL = "local"
+# What a submission holds.
+ENTRY, REMINDER = "entry", "reminder"
 #: written by the sheet where the reader does not look; waits for the admin
 MISPLACED = "misplaced"
 # Longer than a source's whole give-up time, so a live sender is never overtaken.
@@ -55,12 +65,15 @@ CREATE TABLE IF NOT EXISTS submissions (
     claimed_until   REAL,
     sent_at         TEXT,
     rows_added      INTEGER,
-    claimed_by      TEXT
+    claimed_by      TEXT,
+    kind            TEXT NOT NULL DEFAULT 'entry'
 );
 CREATE INDEX IF NOT EXISTS submissions_pending ON submissions (status, source_identity);
 """
-# Who holds a claim (added to outboxes made before it; see _add_missing_columns).
+# Who holds a claim, and what a submission holds (added to outboxes made before them; see
+# _add_missing_columns).
 _CLAIMANT_COLUMN = "claimed_by"
+_ADDED_COLUMNS = {_CLAIMANT_COLUMN: "TEXT", "kind": "TEXT NOT NULL DEFAULT 'entry'"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class OutboxRecord:
     last_error: str | None = None
     rows_added: int | None = None
     target: WriteTarget | None = None
+    kind: str = ENTRY
 
 
 def outbox_path(data_dir: str | Path) -> Path:
@@ -115,12 +129,13 @@ class Outbox:
             connection.close()
 
     def add(self, record: OutboxRecord) -> OutboxRecord:
-        """Store `record` unless its submission is already here; returns what is stored."""
+        """Store `record` (pending, or `local` when it says so) unless its submission is
+        already here; returns what is stored."""
         with self._connect() as db:
             db.execute(
                 "INSERT OR IGNORE INTO submissions (submission_id, source_identity, tab, "
                 "key_column, rows_json, row_count, cadre_id, month, groups_json, created_at, "
-                "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, kind, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.submission_id,
                     record.source_identity,
@@ -132,7 +147,9 @@ class Outbox:
                     record.month,
                     json.dumps(list(record.groups), ensure_ascii=False),
                     record.created_at.isoformat(timespec="seconds"),
-                    PENDING,
+                    LOCAL if record.status == LOCAL else PENDING,
+                    record.kind,
+                    record.last_error if record.status == LOCAL else None,
                 ),
             )
         return self.get(record.submission_id)
@@ -188,15 +205,39 @@ class Outbox:
                 (MISPLACED, error, submission_id, PENDING),
             )
 
-    def misplaced(self, source_identity: str) -> list[OutboxRecord]:
+    def mark_local(self, submission_id: str, *, error: str) -> None:
+        """The source refuses it for good (shared as Viewer): keep it here, never retried."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE submissions SET status = ?, claimed_until = NULL, last_error = ? "
+                "WHERE submission_id = ? AND status = ?",
+                (LOCAL, error, submission_id, PENDING),
+            )
+
+    def misplaced(self, source_identity: str, *, kind: str = ENTRY) -> list[OutboxRecord]:
         """Submissions written in the wrong place, oldest first (for «Kiểm tra dữ liệu»)."""
         if not self._ready and not self.path.exists():
             return []
         with self._connect() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM submissions WHERE status = ? AND source_identity = ? "
-                "ORDER BY created_at, rowid",
-                (MISPLACED, source_identity),
+                "AND kind = ? ORDER BY created_at, rowid",
+                (MISPLACED, source_identity, kind),
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def of_kind(
+        self, source_identity: str, kind: str, *, statuses: tuple[str, ...] = (PENDING,)
+    ) -> list[OutboxRecord]:
+        """Every submission of `kind` for this source in one of `statuses`, oldest first."""
+        if not self._ready and not self.path.exists():
+            return []
+        marks = ", ".join("?" * len(statuses))
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM submissions WHERE source_identity = ? AND kind = ? "
+                f"AND status IN ({marks}) ORDER BY created_at, rowid",
+                (source_identity, kind, *statuses),
             ).fetchall()
         return [_record(r) for r in rows]
 
@@ -212,28 +253,34 @@ class Outbox:
         return changed == 1
 
     def pending(
-        self, source_identity: str, *, limit: int = 50, idle_seconds: float = 0.0
+        self,
+        source_identity: str,
+        *,
+        limit: int = 50,
+        idle_seconds: float = 0.0,
+        kind: str = ENTRY,
     ) -> list[OutboxRecord]:
-        """Pending submissions for this source, oldest first, not tried in the last
+        """Pending submissions of `kind` for this source, oldest first, not tried in the last
         `idle_seconds` and not claimed by a sender right now."""
         now = self._clock()
         with self._connect() as db:
             _release_dead_claims(db, now)
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM submissions WHERE status = ? AND source_identity = ? "
-                "AND (claimed_until IS NULL OR claimed_until < ?) "
+                "AND kind = ? AND (claimed_until IS NULL OR claimed_until < ?) "
                 "AND (last_attempt_at IS NULL OR last_attempt_at <= ?) "
                 "ORDER BY created_at, rowid LIMIT ?",
-                (PENDING, source_identity, now, now - idle_seconds, limit),
+                (PENDING, source_identity, kind, now, now - idle_seconds, limit),
             ).fetchall()
         return [_record(r) for r in rows]
 
-    def pending_count(self, source_identity: str | None = None) -> int:
-        """Entries (sheet rows) still waiting to be written; 0 when there is no outbox yet."""
+    def pending_count(self, source_identity: str | None = None, *, kind: str = ENTRY) -> int:
+        """Rows of `kind` (entries by default) still waiting to be written; 0 when there is
+        no outbox yet."""
         if not self._ready and not self.path.exists():
             return 0
-        query = "SELECT COALESCE(SUM(row_count), 0) FROM submissions WHERE status = ?"
-        args: tuple = (PENDING,)
+        query = "SELECT COALESCE(SUM(row_count), 0) FROM submissions WHERE status = ? AND kind = ?"
+        args: tuple = (PENDING, kind)
         if source_identity is not None:
             query += " AND source_identity = ?"
             args += (source_identity,)
@@ -247,8 +294,9 @@ class Outbox:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT groups_json, created_at FROM submissions WHERE status IN (?, ?) "
-                "AND source_identity = ? AND cadre_id = ? AND month = ? ORDER BY created_at",
-                (PENDING, MISPLACED, source_identity, cadre_id, month),
+                "AND source_identity = ? AND cadre_id = ? AND month = ? AND kind = ? "
+                "ORDER BY created_at",
+                (PENDING, MISPLACED, source_identity, cadre_id, month, ENTRY),
             ).fetchall()
         return {group: created for groups, created in rows for group in json.loads(groups)}
 
@@ -257,12 +305,15 @@ class Outbox:
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """An outbox made before claims named their process gets the column (once: several
-    connections may try at the same moment)."""
+    """An outbox made before claims named their process, or before submissions had a kind,
+    gets the column (once: several connections may try at the same moment); its rows are
+    entries, the only kind there was."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
-    if _CLAIMANT_COLUMN not in columns:
+    for name, declaration in _ADDED_COLUMNS.items():
+        if name in columns:
+            continue
         try:
-            db.execute(f"ALTER TABLE submissions ADD COLUMN {_CLAIMANT_COLUMN} TEXT")
+            db.execute(f"ALTER TABLE submissions ADD COLUMN {name} {declaration}")
         except sqlite3.OperationalError as error:
             if "duplicate column" not in str(error):
                 raise
@@ -330,13 +381,13 @@ def _release_dead_claims(db: sqlite3.Connection, now: float) -> None:
 
 _COLUMNS = (
     "submission_id, source_identity, tab, key_column, rows_json, cadre_id, month, groups_json, "
-    "created_at, status, attempts, last_error, rows_added"
+    "created_at, status, attempts, last_error, rows_added, kind"
 )
 
 
 def _record(row: tuple) -> OutboxRecord:
     (sid, identity, tab, key_column, rows_json, cadre_id, month, groups_json, created_at,
-     status, attempts, last_error, rows_added) = row  # fmt: skip
+     status, attempts, last_error, rows_added, kind) = row  # fmt: skip
     rows, target = _decode_payload(rows_json)
     return OutboxRecord(
         submission_id=sid,
@@ -353,6 +404,7 @@ def _record(row: tuple) -> OutboxRecord:
         last_error=last_error,
         rows_added=rows_added,
         target=target,
+        kind=kind,
     )
 
 

@@ -7,6 +7,9 @@ name their columns (contract keys), so a retry days later still puts every value
 header. A successful write marks the snapshot stale, so every page shows the new entries on
 its next run after exactly one re-read. Rows the sheet took but put where the reader does
 not look are not reported as written: the submission waits, `misplaced`, for the admin.
+
+The same path carries the record of a reminder (`entry.reminders`, kind `reminder`): one
+outbox, one checked append, deduplicated on its tab's key (`Mã nhắc` instead of `Mã phiếu`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from dataclasses import dataclass, replace
 from tothu_core.clock import office_now
 from tothu_core.entry.entries import Submission, build_rows, validate
 from tothu_core.entry.month_lock import MonthLocks
-from tothu_core.entry.outbox import SENT, Outbox, OutboxRecord
-from tothu_core.errors import TothuError, WriteError
+from tothu_core.entry.outbox import ENTRY, SENT, Outbox, OutboxRecord
+from tothu_core.errors import SourceAccessDenied, TothuError, WriteError
 from tothu_core.people.access import Viewer
 from tothu_core.settings import Settings
 from tothu_core.sheet import contract
@@ -39,6 +42,8 @@ BUTTON_RETRY_LIMIT = 20
 DOUBLE_SUBMIT_WAIT_SECONDS = 20.0
 _WAIT_STEP_SECONDS = 0.2
 UNEXPECTED = "Có lỗi không lường trước khi ghi vào bảng tính; hãy báo người quản trị."
+# The column each tab's appends are deduplicated on (what makes a retry harmless).
+APPEND_KEYS = {"meetings": "submission_id", "reminders": "reminder_id"}
 LEGACY_WITHOUT_LAYOUT = (
     "Chưa đọc được trang «Sinh hoạt» để biết chỗ ghi các báo cáo đang chờ; chương trình sẽ "
     "thử lại sau."
@@ -58,6 +63,8 @@ class SubmitResult:
     in_progress: bool = False
     #: the sheet took the rows but not under the header: kept for the admin to check
     misplaced: bool = False
+    #: the source refused the write for lack of rights (shared as Viewer, a protected range)
+    refused: bool = False
 
     @property
     def message(self) -> str:
@@ -158,6 +165,11 @@ class EntryWriter:
         )
         return self._send_once(stored)
 
+    def send_stored(self, stored: OutboxRecord) -> SubmitResult:
+        """Write a submission already in the outbox once (another kind of record, such as a
+        reminder, built and stored by its own module): the same claim, append and check."""
+        return self._send_once(stored)
+
     def _send_once(self, stored: OutboxRecord) -> SubmitResult:
         """Send unless already sent; if another run is sending it (a double click), wait for
         that run's answer for a while rather than answer "in progress" at once."""
@@ -174,14 +186,15 @@ class EntryWriter:
             stored = self.outbox.get(stored.submission_id)
 
     def retry_pending(
-        self, *, limit: int = BUTTON_RETRY_LIMIT, idle_seconds: float = 0.0
+        self, *, limit: int = BUTTON_RETRY_LIMIT, idle_seconds: float = 0.0, kind: str = ENTRY
     ) -> RetryReport:
-        """Send pending submissions for this source, oldest first; bounded by `limit`, and
-        stopping at the first failure (the source is then most likely down for all of them)."""
+        """Send pending submissions of `kind` for this source, oldest first; bounded by
+        `limit`, and stopping at the first failure (the source is then most likely down for
+        all of them)."""
         sent = added = 0
         error = None
         for record in self.outbox.pending(
-            self.source_identity, limit=limit, idle_seconds=idle_seconds
+            self.source_identity, limit=limit, idle_seconds=idle_seconds, kind=kind
         ):
             if not self.outbox.claim(record.submission_id):
                 continue
@@ -191,12 +204,12 @@ class EntryWriter:
                 break
             sent += 1
             added += result.rows_added
-        remaining = self.outbox.pending_count(self.source_identity)
+        remaining = self.outbox.pending_count(self.source_identity, kind=kind)
         return RetryReport(sent=sent, rows_added=added, still_pending=remaining, error=error)
 
-    def pending_count(self) -> int:
-        """Entries of this source still waiting in the outbox."""
-        return self.outbox.pending_count(self.source_identity)
+    def pending_count(self, *, kind: str = ENTRY) -> int:
+        """Rows of `kind` (entries by default) of this source still waiting in the outbox."""
+        return self.outbox.pending_count(self.source_identity, kind=kind)
 
     def misplaced(self) -> list[OutboxRecord]:
         """Submissions the sheet took but put where the reader does not look."""
@@ -216,8 +229,9 @@ class EntryWriter:
         count = len(record.rows)
         try:
             target, records = self._what_to_send(record)
+            key = APPEND_KEYS.get(target.tab, "submission_id")
             result = self.store.source.append_records(
-                target, records, key="submission_id", known_new=_never_sent(record)
+                target, records, key=key, known_new=_never_sent(record, key)
             )
             added = result.added
         except RowsMisplaced as error:
@@ -229,7 +243,10 @@ class EntryWriter:
             )
         except TothuError as error:
             self.outbox.mark_failed(record.submission_id, error=str(error))
-            return SubmitResult(record.submission_id, False, count, 0, error=str(error))
+            refused = isinstance(error, SourceAccessDenied)
+            return SubmitResult(
+                record.submission_id, False, count, 0, error=str(error), refused=refused
+            )
         except Exception as error:  # noqa: BLE001 - whatever broke, the entries stay pending
             log.exception("append of submission %s failed", record.submission_id)
             self.outbox.mark_failed(record.submission_id, error=f"{UNEXPECTED}: {error}")
@@ -262,8 +279,8 @@ class EntryWriter:
         return record.target or target, records
 
 
-def _never_sent(record: OutboxRecord) -> bool:
-    """True on the first attempt of a submission whose every Mã phiếu it minted itself.
+def _never_sent(record: OutboxRecord, key: str = "submission_id") -> bool:
+    """True on the first attempt of a submission whose every key (Mã phiếu) it minted itself.
 
     Such rows cannot be in the sheet yet, so the Google backend may skip reading the
     Mã phiếu column first and the submission costs one request. A retry, or a submission
@@ -273,6 +290,5 @@ def _never_sent(record: OutboxRecord) -> bool:
         return False
     prefix = f"{record.submission_id}-"
     return all(
-        isinstance(row, dict) and str(row.get("submission_id", "")).startswith(prefix)
-        for row in record.rows
+        isinstance(row, dict) and str(row.get(key, "")).startswith(prefix) for row in record.rows
     )

@@ -26,6 +26,7 @@ SLUGS = {
     "assignments": "phan-cong",
     "meetings": "sinh-hoat",
     "topics": "chu-de",
+    "reminders": "nhac-nho",
     "coverage": "phu-to",
     "attendance": "tham-du",
     "completeness": "bao-cao",

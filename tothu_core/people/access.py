@@ -29,6 +29,7 @@ MONTHLY_REPORT = "monthly_report"
 MONTH_LOCK = "month_lock"
 DATA_CHECK = "data_check"
 SETTINGS = "settings"
+FOLLOWUP = "followup"
 
 _CADRE_PAGES = (OVERVIEW, ENTRY_FORM, MY_HISTORY)
 _LEADER_PAGES = (
@@ -36,6 +37,7 @@ _LEADER_PAGES = (
     ASSIGNMENT_MAP,
     MEETINGS,
     REPORTS,
+    FOLLOWUP,
     MONTHLY_REPORT,
     ENTRY_FORM,
     MY_HISTORY,

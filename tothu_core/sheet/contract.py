@@ -142,7 +142,31 @@ TOPICS = Tab(
     ),
 )
 
-TABS: dict[str, Tab] = {t.key: t for t in (HAMLETS, CADRES, GROUPS, ASSIGNMENTS, MEETINGS, TOPICS)}
+# Optional: who was reminded of a missing report, when, how and by whom (issue 16). The app
+# appends a row per reminder (the same outbox and checked append as the entries); `Mã nhắc`
+# makes a double press or a retry harmless. Without this tab (or on a sheet the app cannot
+# write) the reminders are kept in the app's own data folder instead.
+REMINDERS = Tab(
+    key="reminders",
+    name="Nhắc nhở",
+    aliases=("Nhac nho", "Nhắc báo cáo"),
+    optional=True,
+    columns=(
+        Column("reminded_at", "Thời điểm", DATETIME, True, ("Lúc nhắc", "Ngày nhắc")),
+        Column("month", "Tháng", MONTH, True, ("Kỳ báo cáo",)),
+        Column("cadre_id", "Mã cán bộ", ID, True, ("Người được nhắc",)),
+        Column("channel", "Cách nhắc", TEXT, True, ("Hình thức",)),
+        Column("groups", "Các tổ", LIST, False, ("Tổ chưa báo cáo",)),
+        Column("by_name", "Người nhắc", TEXT, False, ()),
+        Column("by_id", "Mã người nhắc", ID, False, ()),
+        Column("note", "Ghi chú", TEXT, False, ()),
+        Column("reminder_id", "Mã nhắc", ID, False, ()),
+    ),
+)
+
+TABS: dict[str, Tab] = {
+    t.key: t for t in (HAMLETS, CADRES, GROUPS, ASSIGNMENTS, MEETINGS, TOPICS, REMINDERS)
+}
 
 # Ordinal column: kept for display, never read.
 ORDINAL_HEADER = "STT"
@@ -165,6 +189,16 @@ ROLES = (ROLE_LEADER, ROLE_CADRE, ROLE_ADMIN)
 # rows and its history stay as they were typed.
 CADRE_KINDS = ("Cán bộ", "Công chức", "Viên chức")
 CADRE_KINDS_BEFORE_2025 = ("Không chuyên trách",)
+
+# How a reminder was made (the `Cách nhắc` column), as the app writes it.
+CHANNEL_CALL = "Gọi điện"
+CHANNEL_SMS = "Tin nhắn SMS"
+CHANNEL_ZALO = "Zalo"
+CHANNEL_COPY = "Chép tin nhắn"
+CHANNEL_GROUP = "Tin nhắn nhóm Zalo"
+CHANNEL_EMAIL = "Thư điện tử"
+REMINDER_CHANNELS = (CHANNEL_CALL, CHANNEL_SMS, CHANNEL_ZALO, CHANNEL_COPY, CHANNEL_GROUP,
+                     CHANNEL_EMAIL)  # fmt: skip
 
 # Derived tables: English key -> Vietnamese export header, in the spec's order.
 DERIVED_HEADERS: dict[str, dict[str, str]] = {

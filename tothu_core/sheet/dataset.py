@@ -58,6 +58,8 @@ class Dataset:
     assignments: pd.DataFrame
     meetings: pd.DataFrame
     topics: pd.DataFrame
+    #: the optional `Nhắc nhở` tab (empty without it): reminders of missing reports
+    reminders: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[Problem] = field(default_factory=list)
     layouts: dict[str, TabLayout] = field(default_factory=dict)
     source_label: str = ""

@@ -80,6 +80,7 @@ TITLES = {
     "assignments": "PHÂN CÔNG CÁN BỘ THEO DÕI, HỖ TRỢ TỔ NHÂN DÂN TỰ QUẢN",
     "meetings": "SỔ THEO DÕI SINH HOẠT TỔ HẰNG THÁNG",
     "topics": "CHỦ ĐỀ TUYÊN TRUYỀN ĐƯA VÀO PHIẾU BÁO CÁO",
+    "reminders": "SỔ THEO DÕI NHẮC BÁO CÁO",
 }
 TAB_PURPOSES = {
     "hamlets": "mỗi dòng một ấp",
@@ -88,6 +89,8 @@ TAB_PURPOSES = {
     "assignments": "mỗi dòng: một cán bộ phụ trách một tổ từ ngày nào (đến ngày nào)",
     "meetings": "mỗi dòng: báo cáo một tháng của một tổ; ứng dụng tự thêm dòng khi cán bộ gửi",
     "topics": "không bắt buộc: các chủ đề cán bộ chọn trong phiếu báo cáo",
+    "reminders": "không bắt buộc: mỗi dòng là một lần nhắc cán bộ chưa báo cáo; ứng dụng tự thêm "
+    "dòng khi lãnh đạo bấm gọi, nhắn tin, Zalo hay gửi thư",
 }
 # (tab key, column key) -> what goes in the column, as the header's note says it.
 COLUMN_NOTES = {
@@ -129,9 +132,22 @@ COLUMN_NOTES = {
     ("topics", "topic"): "Tên chủ đề, ví dụ Trữ nước ngọt phục vụ sinh hoạt và sản xuất.",
     ("topics", "from_month"): "Tháng bắt đầu đưa vào phiếu (MM/YYYY); trống là mọi tháng.",
     ("topics", "to_month"): "Tháng cuối cùng đưa vào phiếu; trống là không hạn.",
+    ("reminders", "reminded_at"): "Lúc nhắc, ghi ngày/tháng/năm giờ:phút.",
+    ("reminders", "month"): "Tháng của báo cáo được nhắc (MM/YYYY).",
+    ("reminders", "cadre_id"): "Mã cán bộ được nhắc, lấy từ trang Cán bộ.",
+    ("reminders", "channel"): "Cách nhắc: " + ", ".join(contract.REMINDER_CHANNELS) + ".",
+    ("reminders", "groups"): "Mã các tổ chưa có báo cáo lúc nhắc, cách nhau bằng dấu ;.",
+    ("reminders", "by_name"): "Họ tên người nhắc.",
+    ("reminders", "by_id"): "Mã cán bộ của người nhắc.",
+    ("reminders", "note"): "Ghi chú thêm, nếu có.",
+    ("reminders", "reminder_id"): "Mã lần nhắc. Ứng dụng tự ghi; đừng sửa hay xóa.",
 }
 # Columns the form fills itself: the office leaves them to the app.
-FILLED_BY_APP = {("meetings", "submitted_at"), ("meetings", "submission_id")}
+FILLED_BY_APP = {
+    ("meetings", "submitted_at"),
+    ("meetings", "submission_id"),
+    ("reminders", "reminder_id"),
+}
 
 # One valid row per tab, typed as a clerk types it: shown in «Hướng dẫn», and read back by
 # the tests with the app's reader, so the examples can never teach something the app refuses.
@@ -180,6 +196,17 @@ EXAMPLES: dict[str, dict[str, object]] = {
         "topic": "Trữ nước ngọt phục vụ sinh hoạt và sản xuất",
         "from_month": "01/2026",
         "to_month": "06/2026",
+    },
+    "reminders": {
+        "reminded_at": dt.datetime(2026, 12, 3, 8, 15),
+        "month": "11/2026",
+        "cadre_id": "CB01",
+        "channel": contract.CHANNEL_CALL,
+        "groups": "T001",
+        "by_name": "Trần Thị Lan",
+        "by_id": "CB01",
+        "note": "Hẹn gửi trong ngày",
+        "reminder_id": "N-EXAMPLE-CB01",
     },
 }
 
@@ -327,6 +354,11 @@ def checks() -> dict[tuple[str, str], Check]:
             error="Số hộ dự là số nguyên không âm. Vẫn lưu?",
         ),
         ("meetings", "cadre_attended"): _choice((YES, NO), strict=False, title="Cán bộ dự"),
+        # `Nhắc nhở` is written by the app too: its rules only warn.
+        ("reminders", "cadre_id"): _reference(cadres, "cadre_id", strict=False, what="Mã cán bộ"),
+        ("reminders", "channel"): _choice(
+            contract.REMINDER_CHANNELS, strict=False, title="Cách nhắc"
+        ),
     }
     return found
 
@@ -428,7 +460,9 @@ GUIDE_INTRO = (
     "Bảng tính này là nguồn dữ liệu của ứng dụng theo dõi, hỗ trợ tổ nhân dân tự quản. "
     "Mỗi trang có dòng tiêu đề cột ở dòng 2; dữ liệu điền từ dòng 3 trở xuống, mỗi dòng một mục.",
     "Điền theo thứ tự: Ấp → Cán bộ → Tổ → Phân công → Chủ đề (không bắt buộc). Trang Sinh hoạt "
-    "do cán bộ gửi báo cáo qua ứng dụng: ứng dụng tự thêm dòng; văn phòng cũng có thể nhập tay.",
+    "do cán bộ gửi báo cáo qua ứng dụng: ứng dụng tự thêm dòng; văn phòng cũng có thể nhập tay. "
+    "Trang Nhắc nhở (không bắt buộc) ghi các lần lãnh đạo nhắc cán bộ chưa nộp báo cáo: ứng dụng "
+    "tự thêm dòng.",
     "Không đổi tên trang và tên cột. Được thêm cột riêng (STT, Ghi chú…): ứng dụng bỏ qua. "
     "Được sửa dòng tiêu đề ở dòng 1 hoặc chèn thêm dòng phía trên dòng tiêu đề cột.",
     "Cột tô xanh đậm là bắt buộc, xanh nhạt là không bắt buộc, xám là ứng dụng tự ghi. "
