@@ -1,0 +1,184 @@
+"""Tổng hợp các xã: each commune's month against the province, drill-down, trend, attention."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from pages import _province
+from pages._shared import chart_text, show_chart, table_with_downloads
+from tothu_core.clock import office_now
+from tothu_core.figures import headline
+from tothu_core.province import rollup, views
+from tothu_core.textnorm import escape_markdown
+
+_CARD_WIDTH = 170
+ATTENTION_SHOWN = 10
+
+ctx = _province.context()
+names = ctx.names
+deadline_day = ctx.settings.deadline_day
+now = office_now()
+one_commune = len(names) == 1
+
+st.title("Tổng hợp các xã" if not one_commune else f"Tổng hợp {next(iter(names.values()))}")
+st.caption(escape_markdown(views.last_sync_text(ctx.data.status)))
+
+month = _province.month_picker(ctx)
+if month is None:
+    st.info("Chưa có số liệu tổng hợp: chưa xã nào được đồng bộ. Hãy mở trang «Đồng bộ dữ liệu».")
+    st.stop()
+scope = _province.export_scope(ctx, month)
+
+trend = ctx.memo(("trend",), lambda: rollup.trend(ctx.table("months")))
+months = pd.PeriodIndex(trend["month"])
+still_open = headline.open_months(months, now=now, deadline_day=deadline_day)
+provisional = month in still_open
+if provisional:
+    st.info(
+        f"Tháng {month:%m/%Y} còn đang nhận báo cáo, nên các tỷ lệ sinh hoạt và báo cáo sẽ còn "
+        "tăng.",
+        icon=":material/event:",
+    )
+
+cards = headline.headline_cards(
+    trend, month, provisional=provisional, planned_load=ctx.settings.planned_load
+)
+with st.container(horizontal=True, gap="small"):
+    for card in cards:
+        st.metric(
+            card.label,
+            card.value_text,
+            delta=card.delta,
+            delta_color=card.delta_color,
+            help=card.help,
+            border=True,
+            width=_CARD_WIDTH,
+        )
+st.caption(headline.delta_caption(trend, month, provisional=provisional))
+
+per_commune = ctx.memo(
+    ("by_commune", month), lambda: rollup.by_commune(ctx.table("months"), month, names)
+)
+attention_counts = ctx.memo(
+    ("attention_counts", month),
+    lambda: rollup.attention_counts(ctx.table("attention"), month, names),
+)
+
+if not one_commune:
+    st.subheader("Từng xã, phường")
+    st.caption(
+        "Tỷ lệ của mỗi xã tính từ số liệu của chính xã đó; dòng trống: chưa có số liệu tháng này."
+    )
+    st.dataframe(
+        views.compact_commune_table(per_commune),
+        hide_index=True,
+        width="stretch",
+        placeholder="–",
+    )
+    with st.expander("Bảng đầy đủ và tải về"):
+        table_with_downloads(
+            views.commune_table(per_commune, attention_counts),
+            slug="tong-hop-cac-xa",
+            ctx=scope,
+            key="province_communes",
+            placeholder="–",
+        )
+    chart = per_commune.dropna(subset=["meeting_pct"]).sort_values("meeting_pct")
+    if len(chart):
+        fig = px.bar(
+            chart.assign(name=chart_text(chart["commune_name"])),
+            x="meeting_pct",
+            y="name",
+            orientation="h",
+            title=f"Tỷ lệ tổ sinh hoạt tháng {month:%m/%Y}",
+            labels={"meeting_pct": "Tổ sinh hoạt (%)", "name": ""},
+        )
+        fig.update_xaxes(range=[0, 105], ticksuffix="\u00a0%")
+        fig.update_traces(hovertemplate="%{y} · %{x:.1f}\u00a0%<extra></extra>")
+        show_chart(fig, height=max(260, 28 * len(chart) + 80), toolbar=False)
+
+st.subheader("Chi tiết theo xã cũ và ấp")
+codes = list(names)
+if one_commune:
+    chosen = codes[0]
+else:
+    chosen = st.selectbox(
+        "Xem chi tiết xã", codes, format_func=names.get, key="province_drill_commune"
+    )
+detail = ctx.memo(
+    ("drilldown", month, chosen),
+    lambda: rollup.drilldown(
+        ctx.table("months"),
+        ctx.table("former_months"),
+        ctx.table("hamlet_months"),
+        month,
+        names,
+        [chosen],
+    ),
+)
+table_with_downloads(
+    views.drilldown_table(detail),
+    slug=f"chi-tiet-{chosen}",
+    ctx=scope,
+    key="province_drilldown",
+    placeholder="–",
+    empty_message="Xã này chưa có số liệu.",
+)
+
+st.subheader("Diễn biến qua các tháng")
+if len(months) < 2:
+    st.caption("Mới có số liệu của một tháng, chưa vẽ được diễn biến.")
+else:
+    for title, keys in (
+        ("Sinh hoạt tổ", headline.MEETING_TREND),
+        ("Báo cáo của cán bộ", headline.REPORT_TREND),
+    ):
+        fig = px.line(
+            headline.trend_long(trend, keys),
+            x="Tháng",
+            y="Tỷ lệ (%)",
+            color="Chỉ số",
+            markers=True,
+            title=title,
+        )
+        fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
+        fig.update_xaxes(tickformat="%m/%Y", title=None)
+        fig.add_vline(x=month.to_timestamp(), line_dash="dot", line_color="#6b7280")
+        fig.update_layout(legend_title_text="")
+        show_chart(fig, height=320)
+    st.caption("Đường chấm: tháng đang xem. Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
+
+st.subheader("Tổ cần quan tâm")
+attention = ctx.memo(
+    ("attention", month), lambda: rollup.attention(ctx.table("attention"), month, names)
+)
+if attention.empty:
+    st.success(f"Tháng {month:%m/%Y} không có tổ nào cần quan tâm đặc biệt.")
+else:
+    st.caption(
+        f"{len(attention)} tổ cần quan tâm tháng {month:%m/%Y}; "
+        f"{min(len(attention), ATTENTION_SHOWN)} tổ nhiều lý do nhất:"
+    )
+    st.dataframe(
+        views.attention_table(attention.head(ATTENTION_SHOWN)), hide_index=True, width="stretch"
+    )
+    with st.expander("Cả danh sách và tải về"):
+        table_with_downloads(
+            views.attention_table(attention),
+            slug="can-quan-tam",
+            ctx=scope,
+            key="province_attention",
+        )
+
+missing = ctx.table("missing")
+if len(missing):
+    due = missing["month"].max()
+    with st.expander(f"Báo cáo tháng {due:%m/%Y} còn thiếu ({int(missing['missing'].sum())})"):
+        table_with_downloads(
+            views.missing_table(missing, names),
+            slug="bao-cao-con-thieu",
+            ctx=_province.export_scope(ctx, due),
+            key="province_missing",
+        )
