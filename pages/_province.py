@@ -19,9 +19,10 @@ import streamlit as st
 
 from pages import _auth, _shared
 from tothu_core.clock import office_now
-from tothu_core.errors import TothuError
+from tothu_core.errors import ConfigError, TothuError
 from tothu_core.people import access
 from tothu_core.people.access import GOOGLE, LOCAL, ProvinceViewer
+from tothu_core.people.accounts import AccountStore, default_accounts_path
 from tothu_core.people.sign_in_limit import AttemptWindow
 from tothu_core.province import rollup
 from tothu_core.settings import Settings
@@ -162,6 +163,16 @@ def _token(status: pd.DataFrame) -> tuple:
     return tuple(map(tuple, status[columns].astype(str).itertuples(index=False)))
 
 
+def _read(the_store, name: str) -> pd.DataFrame:
+    """A stored roll-up frame; before any commune was synced, an empty frame of its schema."""
+    frame = the_store.read_table(f"rollup.{name}")
+    if set(rollup.SCHEMAS[name]) <= set(frame.columns):
+        return frame
+    empty = rollup.empty_table(name)
+    empty.insert(0, "commune", pd.Series(dtype="string"))
+    return empty
+
+
 def province_data(*, force: bool = False) -> ProvinceData:
     """The stored roll-up, read once per store version for the whole server."""
     location = _store_location()
@@ -175,7 +186,7 @@ def province_data(*, force: bool = False) -> ProvinceData:
         token = _token(status)
         if holder.data is None or holder.data.token != token:
             with st.spinner("Đang đọc số liệu tổng hợp…"):
-                tables = {name: the_store.read_table(f"rollup.{name}") for name in ROLLUP_TABLES}
+                tables = {name: _read(the_store, name) for name in ROLLUP_TABLES}
             holder.data = ProvinceData(tables=tables, status=status, token=token)
         elif not holder.data.status.equals(status):
             holder.data = ProvinceData(tables=holder.data.tables, status=status, token=token)
@@ -375,9 +386,39 @@ def month_picker(ctx: ProvinceContext) -> pd.Period | None:
     return months[texts.index(chosen)]
 
 
+def configuration_problem() -> str | None:
+    """As the commune app's check, without its need for a source: each commune's source is
+    in the registry. Secrets, the accounts file, `[auth]` and the settings must be usable."""
+    try:
+        secrets = _shared.secrets()
+        AccountStore(default_accounts_path()).check()
+        if "auth" in secrets:
+            access.check_auth_table(secrets["auth"])
+        _shared.settings()
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+def require_usable_configuration() -> None:
+    problem = configuration_problem()
+    if problem is None:
+        return
+
+    def broken_configuration() -> None:
+        st.title(_shared.CONFIG_BROKEN_TITLE)
+        st.error(escape_markdown(problem), icon=":material/settings_alert:")
+        st.caption(_shared.CONFIG_BROKEN_HINT)
+
+    st.navigation(
+        [st.Page(broken_configuration, title="Cấu hình chưa đúng", icon=":material/error:")]
+    ).run()
+    st.stop()
+
+
 def run() -> None:
     """The province app: sign-in, then the pages this person's role allows."""
-    _shared.require_usable_configuration()
+    require_usable_configuration()
     viewer = signed_in_viewer()
     if viewer is None:
         st.navigation([st.Page(sign_in_page, title="Đăng nhập", icon=":material/login:")]).run()

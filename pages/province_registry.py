@@ -1,4 +1,9 @@
-"""Danh sách xã (admins only): add, edit or remove communes of the registry, checked first."""
+"""Danh sách xã (admins only): add, edit or remove a commune of the registry, checked first.
+
+One commune at a time through a form (clear on a phone, nothing half-typed is lost: a
+refused save keeps every field as typed), the whole list checked by
+`registry.check_communes` before `registry.save_registry` replaces the file atomically.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,23 @@ from tothu_core.errors import TothuError
 from tothu_core.province import registry as registry_file
 from tothu_core.textnorm import escape_markdown
 
-COLUMNS = {"code": "Mã xã", "name": "Tên xã", "source": "Nguồn dữ liệu", "note": "Ghi chú"}
-KEY_EDITOR = "province_registry_editor"
 KEY_SAVED = "province_registry_saved"
+FIELDS = {"code": "Mã xã", "name": "Tên xã", "source": "Nguồn dữ liệu", "note": "Ghi chú"}
+NEW = ""
 
 ctx = _province.context()
 if not ctx.viewer.may_manage_registry:
     # Never reached through the navigation (the page is not listed for other roles).
     st.stop()
 current = _province.registry()
+communes = list(current.communes)
+by_code = {c.code: c for c in communes}
 
 st.title("Danh sách xã")
 st.caption(
-    f"Tệp: {escape_markdown(current.path)}. Mỗi dòng là một xã, phường với bảng tính riêng của "
-    "xã (đường dẫn Google Sheet, tệp .xlsx/.ods hoặc thư mục CSV). Sửa trực tiếp trong bảng, "
-    "thêm dòng ở cuối, chọn dòng rồi bấm thùng rác để xóa; xong bấm «Lưu danh sách xã»."
+    f"Tệp: {escape_markdown(current.path)}. Mỗi xã, phường giữ bảng tính riêng của mình "
+    "(đường dẫn Google Sheet, tệp .xlsx/.ods hoặc thư mục CSV); đường dẫn tương đối tính từ "
+    "thư mục của tệp danh sách."
 )
 for problem in current.problems:
     st.warning(escape_markdown(problem.message), icon=":material/warning:")
@@ -32,65 +39,85 @@ saved = st.session_state.pop(KEY_SAVED, None)
 if saved:
     st.success(saved, icon=":material/check_circle:")
 
-frame = pd.DataFrame(
-    [{COLUMNS[k]: getattr(c, k) for k in COLUMNS} for c in current.communes],
-    columns=list(COLUMNS.values()),
-).astype("string")
-edited = st.data_editor(
-    frame,
-    num_rows="dynamic",
+st.dataframe(
+    pd.DataFrame(
+        [{FIELDS[k]: getattr(c, k) for k in FIELDS} for c in communes],
+        columns=list(FIELDS.values()),
+    ),
     hide_index=True,
     width="stretch",
-    key=KEY_EDITOR,
-    column_config={
-        COLUMNS["code"]: st.column_config.TextColumn(required=True, help="Mã riêng của mỗi xã"),
-        COLUMNS["name"]: st.column_config.TextColumn(required=True),
-        COLUMNS["source"]: st.column_config.TextColumn(
-            required=True, help="Đường dẫn Google Sheet, tệp .xlsx/.ods hoặc thư mục CSV"
-        ),
-        COLUMNS["note"]: st.column_config.TextColumn(),
-    },
 )
 
 
-def communes_of(table: pd.DataFrame) -> list:
-    """The edited rows as Communes; a row left wholly blank is not a commune."""
-    text = table.astype("string").fillna("").apply(lambda column: column.str.strip())
-    text = text[(text != "").any(axis=1)]
-    return [
-        registry_file.Commune(
-            code=row[COLUMNS["code"]],
-            name=row[COLUMNS["name"]],
-            source=row[COLUMNS["source"]],
-            note=row[COLUMNS["note"]],
-        )
-        for _, row in text.iterrows()
-    ]
-
-
-if st.button("Lưu danh sách xã", type="primary", icon=":material/save:", width="stretch"):
-    communes = communes_of(edited)
-    problems = registry_file.check_communes(communes)
+def save(new_list: list, message: str) -> None:
+    """Check, then write the whole list; on a refusal nothing is written and the form keeps
+    what was typed."""
+    problems = registry_file.check_communes(new_list)
     if problems:
         st.error(
             "Chưa lưu, vì:  \n" + "  \n".join(f"- {escape_markdown(p)}" for p in problems),
             icon=":material/error:",
         )
-        st.caption("Bảng vẫn giữ những gì đồng chí đã sửa; sửa xong bấm lưu lại.")
+        return
+    try:
+        registry_file.save_registry(current.path, new_list)
+    except (OSError, TothuError) as error:
+        st.error(
+            f"Chưa lưu được tệp danh sách xã ({escape_markdown(error)}). Tệp cũ vẫn nguyên; "
+            "những gì đồng chí đã nhập vẫn còn trong ô.",
+            icon=":material/error:",
+        )
+        return
+    _province.forget_registry()
+    st.session_state[KEY_SAVED] = message
+    st.rerun()
+
+
+st.subheader("Thêm hoặc sửa một xã")
+chosen = st.selectbox(
+    "Xã cần sửa",
+    [NEW, *by_code],
+    format_func=lambda code: f"{by_code[code].name} ({code})" if code else "— Thêm xã mới —",
+    key="province_registry_pick",
+)
+editing = by_code.get(chosen)
+with st.form(f"province_registry_form_{chosen or 'new'}"):
+    values = {
+        key: st.text_input(
+            label, value=getattr(editing, key) if editing else "", key=f"reg_{chosen}_{key}"
+        )
+        for key, label in FIELDS.items()
+    }
+    submitted = st.form_submit_button("Lưu xã này", type="primary", width="stretch")
+if submitted:
+    entry = registry_file.Commune(**{k: v.strip() for k, v in values.items()})
+    if editing is None:
+        save([*communes, entry], f"Đã thêm {entry.name} ({entry.code}) vào danh sách xã.")
     else:
-        try:
-            registry_file.save_registry(current.path, communes)
-        except (OSError, TothuError) as error:
-            st.error(
-                f"Chưa lưu được tệp danh sách xã ({escape_markdown(error)}). Tệp cũ vẫn nguyên; "
-                "bảng vẫn giữ những gì đồng chí đã sửa.",
-                icon=":material/error:",
-            )
+        replaced = [entry if c.code == editing.code else c for c in communes]
+        save(replaced, f"Đã lưu thay đổi của {entry.name} ({entry.code}).")
+
+if communes:
+    st.subheader("Bỏ một xã khỏi danh sách")
+    with st.form("province_registry_remove"):
+        gone = st.selectbox(
+            "Xã cần bỏ",
+            list(by_code),
+            format_func=lambda code: f"{by_code[code].name} ({code})",
+            key="reg_remove",
+        )
+        sure = st.checkbox(
+            "Tôi chắc chắn bỏ xã này (số liệu đã đồng bộ của xã không còn hiện trên các trang "
+            "tổng hợp).",
+            key="reg_remove_sure",
+        )
+        removed = st.form_submit_button("Bỏ xã", width="stretch")
+    if removed:
+        if not sure:
+            st.error("Hãy đánh dấu ô xác nhận trước khi bỏ xã.", icon=":material/error:")
         else:
-            _province.forget_registry()
-            st.session_state.pop(KEY_EDITOR, None)
-            st.session_state[KEY_SAVED] = (
-                f"Đã lưu danh sách {len(communes)} xã. Xã mới có số liệu sau lần đồng bộ tới "
-                "(trang «Đồng bộ dữ liệu»)."
+            name = by_code[gone].name
+            save(
+                [c for c in communes if c.code != gone],
+                f"Đã bỏ {name} ({gone}) khỏi danh sách xã.",
             )
-            st.rerun()

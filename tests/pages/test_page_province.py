@@ -1,0 +1,249 @@
+"""The province pages in AppTest, on a real DuckDB store filled by the roll-up of two communes.
+
+The two communes are the generated two-commune demo cut in two (ids X001-…, X002-…), so
+every hamlet name says whose it is («Ấp Mỹ An (X002)»): a page that leaked another
+commune's rows would show such a name. A third commune of the registry failed its sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+from tests.app_support import APP, TIMEOUT, shown_text
+from tests.province.test_rollup import cut
+from tothu_core.figures import figures
+from tothu_core.people.accounts import AccountStore
+from tothu_core.province import rollup
+from tothu_core.province.store import open_store
+from tothu_core.sheet.demo import generate_workbook
+from tothu_core.sheet.reader import read_dataset
+
+NOW = dt.datetime(2026, 11, 20, 9, 0)
+PASSWORD = "mật-khẩu-Tốt-2024"
+REGISTRY = (
+    "Mã xã,Tên xã,Nguồn dữ liệu,Ghi chú\n"
+    "X001,Xã Mỹ Thạnh,x001.xlsx,\n"
+    "X002,Xã Phú Túc,x002.xlsx,sáp nhập 2025\n"
+    "X003,Xã Tân Lợi,x003.xlsx,\n"
+)
+FAILURE = "Không mở được tệp x003.xlsx: tệp không có."
+ACCOUNT_KEY = "province_account"
+PAGES = ("province_overview", "province_sync", "province_registry")
+
+
+@pytest.fixture(scope="module")
+def union():
+    return read_dataset(
+        generate_workbook(communes=2, months=8, end_month="10/2026", today=NOW.date())
+    )
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory, union):
+    """A registry of three communes, a store with two of them synced, and four accounts."""
+    folder = tmp_path_factory.mktemp("province")
+    (folder / "danh-sach-xa.csv").write_text(REGISTRY, encoding="utf-8")
+    store = open_store(None, folder / "data")
+    for code in ("X001", "X002"):
+        tables = rollup.commune_tables(cut(union, f"{code}-"), now=NOW)
+        store.replace_commune(
+            code, {f"rollup.{k}": v for k, v in tables.items()}, [], version="v1", synced_at=NOW
+        )
+    store.record_failure("X003", FAILURE, at=NOW)
+    accounts = AccountStore(
+        folder / "accounts.json", hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    accounts.set_password("tinh", PASSWORD, cadre_id=None, province_role="province")
+    accounts.set_password("quantri", PASSWORD, cadre_id=None, province_role="province_admin")
+    accounts.set_password("xa1", PASSWORD, cadre_id=None, commune="X001")
+    accounts.set_password("lan", PASSWORD, cadre_id="X001-CB01")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def province_mode(province, monkeypatch):
+    monkeypatch.setenv("TOTHU_REGISTRY", str(province / "danh-sach-xa.csv"))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(province / "data"))
+    monkeypatch.setenv("TOTHU_ACCOUNTS_FILE", str(province / "accounts.json"))
+    monkeypatch.delenv("TOTHU_SOURCE", raising=False)
+    monkeypatch.delenv("TOTHU_STORE_URL", raising=False)
+    # The office's clock is the sync's: 20/11/2026, so 10/2026 is the month shown first.
+    monkeypatch.setattr("tothu_core.clock.office_now", lambda: NOW)
+    monkeypatch.setattr("pages._province.office_now", lambda: NOW)
+
+
+def start(account: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if account is not None:
+        at.session_state[ACCOUNT_KEY] = account
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+STAFF = {"username": "tinh", "commune": None, "role": "province"}
+ADMIN = {"username": "quantri", "commune": None, "role": "province_admin"}
+COMMUNE = {"username": "xa1", "commune": "X001", "role": None}
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "caption", "markdown", "info", "error", "success",
+                                  "warning", "subheader") for e in getattr(at, kind)]  # fmt: skip
+    parts += [e.label for e in at.selectbox] + [str(o) for e in at.selectbox for o in e.options]
+    parts += [shown_text(d).to_string() for d in at.dataframe]
+    parts += [e.label for e in at.expander]
+    return "\n".join(str(p) for p in parts)
+
+
+def plain(markdown: str) -> str:
+    """What escaped Markdown reads as."""
+    return re.sub(r"\\(.)", r"\1", str(markdown))
+
+
+def reachable(at: AppTest) -> set[str]:
+    found = set()
+    for key in PAGES:
+        try:
+            at.switch_page(f"pages/{key}.py")
+        except ValueError:
+            continue
+        found.add(key)
+    return found
+
+
+def test_province_staff_see_every_commune_with_the_commune_pages_figures(union):
+    at = start(STAFF)
+    assert at.title[0].value == "Tổng hợp các xã"
+    assert at.selectbox(key="province_month").value == "10/2026"
+    communes = at.dataframe[0].value
+    assert list(communes["Xã, phường"]) == ["Xã Mỹ Thạnh", "Xã Phú Túc", "Xã Tân Lợi"]
+    # The cards are the union's overview: the province is the sum of its communes.
+    page = figures.overview(union, "10/2026").iloc[0]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Số tổ"] == "204"
+    assert cards["Cán bộ phụ trách"] == str(page["cadres"])
+    assert cards["Tổ sinh hoạt"] == f"{page['meeting_pct']:.1f}\u00a0%".replace(".", ",")
+    # Each commune's row is its own overview page's month.
+    for code, row in zip(("X001", "X002"), communes.itertuples(index=False), strict=False):
+        mine = figures.overview(cut(union, f"{code}-"), "10/2026").iloc[0]
+        assert row[1] == pytest.approx(mine["coverage_pct"])
+        assert row[2] == pytest.approx(mine["meeting_pct"])
+        assert row[5] == pytest.approx(mine["on_time_pct"])
+    assert pd.isna(communes.iloc[2]["Sinh hoạt (%)"])
+    assert reachable(at) == {"province_overview", "province_sync"}
+
+
+def test_drilldown_lists_the_chosen_communes_hamlets():
+    at = start(STAFF)
+    at.selectbox(key="province_drill_commune").set_value("X002").run()
+    detail = next(d.value for d in at.dataframe if "Cấp" in d.value.columns)
+    assert detail["Cấp"].iloc[0] == "Xã, phường"
+    assert all("(X002)" in name for name in detail["Tên"].iloc[1:])
+    assert len(detail) == 7
+
+
+def test_a_commune_account_sees_only_its_own_commune():
+    at = start(COMMUNE)
+    shown = texts(at)
+    assert at.title[0].value == "Tổng hợp Xã Mỹ Thạnh"
+    assert "(X001)" in shown
+    assert "X002" not in shown and "Phú Túc" not in shown and "Tân Lợi" not in shown
+    assert not [s for s in at.selectbox if s.key == "province_drill_commune"]
+    assert reachable(at) == {"province_overview", "province_sync"}
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/province_registry.py")
+    at.switch_page("pages/province_sync.py").run()
+    status = at.dataframe[0].value
+    assert list(status["Mã xã"]) == ["X001"]
+    assert "province_sync_now" not in [b.key for b in at.button]
+    assert "Tân Lợi" not in texts(at)
+
+
+def test_the_sync_page_says_what_failed_and_why():
+    at = start(STAFF, page="province_sync")
+    status = at.dataframe[0].value
+    assert list(status["Trạng thái"]) == ["Đã đồng bộ", "Đã đồng bộ", "Lỗi lần gần nhất"]
+    assert status.iloc[0]["Đồng bộ được lúc"] == "09:00 20/11/2026"
+    assert status.iloc[2]["Lỗi"] == FAILURE
+    assert any(FAILURE in plain(e.value) and "Tân Lợi" in e.value for e in at.error)
+    assert "**3 xã**: 2 đã đồng bộ, 1 lỗi lần gần nhất, 0 chưa đồng bộ." in texts(at)
+    assert at.button(key="province_sync_now").label == "Đồng bộ ngay"
+
+
+def test_an_account_of_a_communes_app_is_refused_in_province_mode():
+    at = start()
+    assert at.title[0].value == "Tổng hợp tổ nhân dân tự quản toàn tỉnh"
+    at.text_input(key="auth_form_username").input("lan")
+    at.text_input(key="auth_form_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Tài khoản này dùng cho ứng dụng của một xã")
+    assert not at.dataframe and not at.metric
+    # The same form signs a commune account in.
+    at.text_input(key="auth_form_username").input("xa1")
+    at.text_input(key="auth_form_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "Tổng hợp Xã Mỹ Thạnh"
+
+
+def test_the_store_is_read_once_for_every_session_and_rerun(monkeypatch):
+    from tothu_core.province.store_duckdb import DuckDBStore
+
+    reads = []
+    original = DuckDBStore.read_table
+    monkeypatch.setattr(
+        DuckDBStore,
+        "read_table",
+        lambda self, name, communes=None: reads.append(name) or original(self, name, communes),
+    )
+    from streamlit import cache_resource
+
+    cache_resource.clear()
+    first = start(STAFF)
+    first.run()
+    start(COMMUNE).run()
+    assert sorted(reads) == sorted(f"rollup.{name}" for name in rollup.SCHEMAS)
+
+
+def test_the_admin_edits_the_registry_and_a_bad_save_changes_nothing(province):
+    from tothu_core.province.registry import load_registry
+
+    path = province / "danh-sach-xa.csv"
+    before = path.read_bytes()
+    at = start(ADMIN, page="province_registry")
+    try:
+        assert at.title[0].value == "Danh sách xã"
+        assert list(at.dataframe[0].value["Mã xã"]) == ["X001", "X002", "X003"]
+        # A new commune with the code X001: refused in Vietnamese, the file untouched,
+        # and every field still holds what was typed.
+        typed = {"code": "X001", "name": "Xã Long Hòa", "source": "x004.xlsx"}
+        for key, value in typed.items():
+            at.text_input(key=f"reg__{key}").input(value)
+        at.button[0].click().run()
+        assert any(e.value.startswith("Chưa lưu, vì:") and "X001" in e.value for e in at.error)
+        assert path.read_bytes() == before
+        assert {k: at.text_input(key=f"reg__{k}").value for k in typed} == typed
+        # Corrected, it is saved; the list shows it at once.
+        at.text_input(key="reg__code").input("X004")
+        at.button[0].click().run()
+        assert [c.code for c in load_registry(path).communes] == ["X001", "X002", "X003", "X004"]
+        assert at.success[0].value == "Đã thêm Xã Long Hòa (X004) vào danh sách xã."
+        assert list(at.dataframe[0].value["Mã xã"]) == ["X001", "X002", "X003", "X004"]
+        # Removing needs the confirmation box.
+        at.selectbox(key="reg_remove").set_value("X003")
+        next(b for b in at.button if b.label == "Bỏ xã").click().run()
+        assert any("ô xác nhận" in e.value for e in at.error)
+        assert len(load_registry(path).communes) == 4
+        at.checkbox(key="reg_remove_sure").check()
+        next(b for b in at.button if b.label == "Bỏ xã").click().run()
+        assert [c.code for c in load_registry(path).communes] == ["X001", "X002", "X004"]
+    finally:
+        path.write_bytes(before)
