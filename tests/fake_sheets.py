@@ -190,6 +190,8 @@ class LoggedRequest:
     body: Any
     status: int | None = None
     started: float = field(default_factory=time.monotonic)
+    #: arrival on the server's clock (the one quotas count by)
+    at: float = 0.0
 
     def param(self, name: str) -> str | None:
         values = self.params.get(name)
@@ -630,6 +632,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=parts.path,
             params=parse_qs(parts.query, keep_blank_values=True),
             body=_decode_body(raw_body, self.headers.get("Content-Type", "")),
+            at=fake.now(),
         )
         fake._record(entry)
         if fake.latency:

@@ -1,0 +1,428 @@
+"""Sync: each commune's own source, validated by today's reader, into the province store.
+
+Per commune, in the registry's order: ask the source for its version (`Source.version()`: a
+Google Sheet's Drive modifiedTime, a file's mtime and size); when it equals the version
+stored at the last good sync, nothing is read. Otherwise the source is read and validated
+(`load_dataset`, the commune app's own read), and its frames ("dataset.<frame>") and the
+roll-up frames ("rollup.<name>", `rollup.commune_tables`) replace that commune's rows in
+one transaction. A commune that fails keeps its last good data; its error is recorded in
+the store and shown. The version is asked BEFORE the read: an edit made while reading
+leaves an older version stored, so the next sync reads again rather than missing it.
+
+Google's quota is per user, and a service account is one user: 60 read requests per minute
+per user per project (Sheets API "Usage limits"). Every request a sync sends to
+sheets.googleapis.com passes one sliding-window limiter per service account (50 a minute by
+default, `[store] requests_per_minute`), so a sync never spends the quota the commune apps
+on the same key need; Drive's files.get has its own quota and limiter. A 429 that still
+comes (another program on the same key) is waited out by the Google backend's own retry,
+and a commune whose read still gave up is tried once more at the end of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+
+from tothu_core.clock import office_now
+from tothu_core.errors import ConfigError, SourceUnavailable, TothuError
+from tothu_core.province import rollup
+from tothu_core.province.store import dataset_tables as store_dataset_tables
+from tothu_core.sheet.load import load_dataset
+from tothu_core.sheet.sources import resolve_source
+from tothu_core.sheet.sources.base import Source
+
+WAITING, READING, DONE, UNCHANGED, FAILED = "chờ", "đang đọc", "xong", "không đổi", "lỗi"
+DEFAULT_REQUESTS_PER_MINUTE = 50
+# Drive API's own per-user quota is far larger than Sheets' (Drive API "Usage limits":
+# queries per minute per user); a whole province's version checks fit in a few seconds.
+DEFAULT_DRIVE_REQUESTS_PER_MINUTE = 600
+SHEETS_HOST = "sheets.googleapis.com"
+DRIVE_HOST = "www.googleapis.com"
+_GOOGLE_PREFIXES = ("https://docs.google.com/spreadsheets/", "gsheets:")
+
+BAD_RATE = (
+    "Mục [store] requests_per_minute = «{value}» không hợp lệ: hãy ghi một số nguyên dương "
+    "(mặc định 50 lượt mỗi phút; Google cho mỗi tài khoản dịch vụ 60 lượt đọc mỗi phút)."
+)
+VERSION_UNKNOWN = "Chưa biết bảng có đổi không ({reason}); đã đọc lại cả bảng."
+UNEXPECTED = "Lỗi không mong đợi khi đồng bộ ({kind}: {detail}); số liệu cũ vẫn được giữ."
+RETRIED = "Lần đầu chưa đọc được ({reason}); đã thử lại cuối lượt."
+
+
+class Clock:
+    """Time as pacing sees it; tests give one that does not really sleep (the Google
+    backend's `Clock` has the same three methods, so one object can serve both)."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class RateLimiter:
+    """At most `per_minute` acquisitions in any 60 seconds (a sliding window: stricter than
+    a quota refilled each minute, so it keeps under either reading of Google's rule)."""
+
+    def __init__(self, per_minute: int, *, clock: Clock | None = None):
+        self.per_minute = per_minute
+        self._clock = clock or Clock()
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait for a free slot; returns the seconds waited."""
+        waited = 0.0
+        with self._lock:
+            while True:
+                now = self._clock.monotonic()
+                while self._sent and self._sent[0] <= now - 60.0:
+                    self._sent.popleft()
+                if len(self._sent) < self.per_minute:
+                    self._sent.append(now)
+                    return waited
+                pause = self._sent[0] + 60.0 - now
+                self._clock.sleep(pause)
+                waited += pause
+
+
+class PacedAdapter(BaseAdapter):
+    """Carries a source's HTTPS requests; the ones to a paced host wait for its limiter.
+
+    Mounted as the Google backend's `http_adapter`, so every Sheets and Drive request it
+    makes (the retries of a 429 included) is paced, whatever the call that sent it.
+    """
+
+    def __init__(self, inner: BaseAdapter, limiters: Mapping[str, RateLimiter]):
+        super().__init__()
+        self.inner = inner
+        self.limiters = dict(limiters)
+        self.sent: dict[str, int] = {host: 0 for host in self.limiters}
+
+    def send(self, request, **kwargs):
+        host = urlsplit(request.url).netloc
+        limiter = self.limiters.get(host)
+        if limiter is not None:
+            limiter.acquire()
+            self.sent[host] += 1
+        return self.inner.send(request, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Connections:
+    """What one sync leaves for the next: the sources built (a Google Sheet keeps its tab
+    list and token) and one pacer per service account, so runs back to back share the quota.
+
+    `http_adapter` carries Google's traffic (tests route it to the fake server); `clock`
+    paces and is handed to the Google backend for its own waits.
+    """
+
+    def __init__(
+        self,
+        *,
+        requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+        drive_requests_per_minute: int = DEFAULT_DRIVE_REQUESTS_PER_MINUTE,
+        clock: Clock | None = None,
+        http_adapter: BaseAdapter | None = None,
+    ):
+        self.requests_per_minute = requests_per_minute
+        self.drive_requests_per_minute = drive_requests_per_minute
+        self.clock = clock or Clock()
+        self._http_adapter = http_adapter
+        self._adapters: dict[str, PacedAdapter] = {}
+        self._sources: dict[tuple[str, str], Source] = {}
+        self._lock = threading.Lock()
+
+    def source(self, spec: str, *, secrets: Mapping | None, environ: Mapping) -> Source:
+        """The Source for a registry's `Nguồn dữ liệu`, built once (ConfigError/SourceError
+        when it cannot be)."""
+        google = spec.strip().startswith(_GOOGLE_PREFIXES)
+        email = ""
+        if google:
+            from tothu_core.sheet.sources.credentials import load_service_account_info
+
+            info = load_service_account_info(secrets=secrets, environ=environ) or {}
+            email = str(info.get("client_email", ""))
+        with self._lock:
+            cached = self._sources.get((spec, email))
+            if cached is not None:
+                return cached
+            options: dict[str, Any] = {}
+            if google:
+                options = {"http_adapter": self._adapter(email), "clock": self.clock}
+            source = resolve_source(spec, secrets=secrets, environ=environ, **options)
+            self._sources[(spec, email)] = source
+            return source
+
+    def sent(self) -> dict[str, int]:
+        """Requests sent so far through the pacers, per host (for the report and the bench)."""
+        totals: dict[str, int] = {}
+        for adapter in self._adapters.values():
+            for host, count in adapter.sent.items():
+                totals[host] = totals.get(host, 0) + count
+        return totals
+
+    def _adapter(self, email: str) -> PacedAdapter:
+        adapter = self._adapters.get(email)
+        if adapter is None:
+            inner = self._http_adapter or HTTPAdapter(pool_maxsize=8)
+            adapter = PacedAdapter(
+                inner,
+                {
+                    SHEETS_HOST: RateLimiter(self.requests_per_minute, clock=self.clock),
+                    DRIVE_HOST: RateLimiter(self.drive_requests_per_minute, clock=self.clock),
+                },
+            )
+            self._adapters[email] = adapter
+        return adapter
+
+
+@dataclass
+class CommuneSync:
+    """One commune's line of the progress: where it is, since when, what went wrong."""
+
+    code: str
+    name: str
+    state: str = WAITING
+    #: when the state last changed (office clock)
+    at: datetime | None = None
+    #: the sentence of the failure (Vietnamese), "" unless `state` is FAILED
+    error: str = ""
+    #: anything else worth telling (the version could not be asked, a retry)
+    note: str = ""
+    version: str | None = None
+    #: seconds spent reading, validating and storing (None when not read)
+    seconds: float | None = None
+    errors: int = 0
+    warnings: int = 0
+
+    @property
+    def line(self) -> str:
+        """One line for the command's output and the status page."""
+        head = f"{self.code} {self.name}: {self.state}"
+        if self.state == FAILED:
+            return f"{head}: {self.error}"
+        if self.state == DONE:
+            took = f"{self.seconds:.1f} s".replace(".", ",") if self.seconds is not None else ""
+            found = f"{self.errors} lỗi, {self.warnings} cảnh báo trong bảng"
+            head = f"{head} ({', '.join(part for part in (took, found) if part)})"
+        return f"{head}. {self.note}" if self.note else head
+
+
+@dataclass
+class SyncReport:
+    """The whole run: one CommuneSync per registry commune, in the registry's order."""
+
+    started: datetime
+    communes: list[CommuneSync] = field(default_factory=list)
+    finished: datetime | None = None
+
+    def of_state(self, state: str) -> list[CommuneSync]:
+        return [c for c in self.communes if c.state == state]
+
+    @property
+    def failed(self) -> list[CommuneSync]:
+        return self.of_state(FAILED)
+
+    @property
+    def ok(self) -> bool:
+        return self.finished is not None and not self.failed
+
+    @property
+    def summary(self) -> str:
+        counts = {state: len(self.of_state(state)) for state in (DONE, UNCHANGED, FAILED)}
+        text = (
+            f"Đồng bộ {len(self.communes)} xã: {counts[DONE]} đọc lại, "
+            f"{counts[UNCHANGED]} không đổi, {counts[FAILED]} lỗi"
+        )
+        pending = len(self.communes) - sum(counts.values())
+        return text + (f", {pending} đang chờ." if pending else ".")
+
+    def copy(self) -> SyncReport:
+        return replace(self, communes=[replace(c) for c in self.communes])
+
+    def as_frame(self) -> pd.DataFrame:
+        """The progress as a table with Vietnamese headers (for a page or an export)."""
+        return pd.DataFrame(
+            {
+                "Mã xã": [c.code for c in self.communes],
+                "Tên xã": [c.name for c in self.communes],
+                "Trạng thái": [c.state for c in self.communes],
+                "Lúc": [c.at for c in self.communes],
+                "Lỗi": [c.error for c in self.communes],
+                "Ghi chú": [c.note for c in self.communes],
+            }
+        )
+
+
+def requests_per_minute(secrets: Mapping | None) -> int:
+    """`[store] requests_per_minute` of the secrets, else 50; ConfigError when it is not a
+    positive whole number."""
+    table = (secrets or {}).get("store")
+    value = table.get("requests_per_minute") if isinstance(table, Mapping) else None
+    if value is None:
+        return DEFAULT_REQUESTS_PER_MINUTE
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(BAD_RATE.format(value=value))
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(BAD_RATE.format(value=value)) from None
+    if number < 1:
+        raise ConfigError(BAD_RATE.format(value=value))
+    return number
+
+
+def commune_spec(source: str, registry_path: Path | None) -> str:
+    """A registry's `Nguồn dữ liệu` as `resolve_source` takes it: a relative path is
+    relative to the registry file."""
+    spec = source.strip()
+    if spec.startswith(_GOOGLE_PREFIXES) or spec == "demo" or registry_path is None:
+        return spec
+    path = Path(spec).expanduser()
+    if path.is_absolute():
+        return spec
+    return str(Path(registry_path).parent / path)
+
+
+def commune_tables(ds, *, now: datetime, deadline_day: int | None = None) -> dict:
+    """Every table stored for one commune: its Dataset as the store keeps it (frames,
+    layouts, source) and its roll-up frames."""
+    tables = store_dataset_tables(ds)
+    options = {} if deadline_day is None else {"deadline_day": deadline_day}
+    for name, frame in rollup.commune_tables(ds, now=now, **options).items():
+        tables[f"rollup.{name}"] = frame
+    return tables
+
+
+def sync_province(
+    registry,
+    store,
+    *,
+    now: datetime | None = None,
+    secrets: Mapping | None = None,
+    environ: Mapping | None = None,
+    force: bool = False,
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+    progress: Callable[[SyncReport], None] | None = None,
+    connections: Connections | None = None,
+    deadline_day: int | None = None,
+) -> SyncReport:
+    """Bring every commune of `registry` up to date in `store`; never raises for a commune.
+
+    `now` dates the reads and the roll-up (None: the office clock at each commune); `force`
+    reads every commune even when unchanged. `progress` is called with a copy of the report
+    after every change of a commune's state. `connections` is kept between runs by a caller
+    that syncs again (the worker): its pacers and sources carry over.
+    """
+    environ = os.environ if environ is None else environ
+    connections = connections or Connections(requests_per_minute=requests_per_minute)
+    report = SyncReport(
+        started=now or office_now(),
+        communes=[CommuneSync(c.code, c.name) for c in registry.communes],
+    )
+    registry_path = getattr(registry, "path", None)
+
+    def tell(line: CommuneSync, state: str, **changes) -> None:
+        line.state = state
+        line.at = now or office_now()
+        for name, value in changes.items():
+            setattr(line, name, value)
+        if progress is not None:
+            # a broken display must not stop the sync
+            with contextlib.suppress(Exception):
+                progress(report.copy())
+
+    if progress is not None:
+        progress(report.copy())
+    again = []
+    for commune, line in zip(registry.communes, report.communes, strict=True):
+        spec = commune_spec(commune.source, registry_path)
+        job = _CommuneJob(commune.code, spec, store, connections, secrets, environ, now, force)
+        failure = job.run(line, tell, deadline_day)
+        if isinstance(failure, SourceUnavailable):
+            again.append((job, line))
+    for job, line in again:
+        first = line.error
+        tell(line, WAITING, error="", note=RETRIED.format(reason=first.rstrip(".")))
+        job.run(line, tell, deadline_day)
+    report.finished = now or office_now()
+    if progress is not None:
+        progress(report.copy())
+    return report
+
+
+@dataclass
+class _CommuneJob:
+    code: str
+    spec: str
+    store: Any
+    connections: Connections
+    secrets: Mapping | None
+    environ: Mapping
+    now: datetime | None
+    force: bool
+
+    def run(self, line: CommuneSync, tell, deadline_day: int | None) -> Exception | None:
+        """Sync one commune; returns the failure (already recorded), None on success."""
+        try:
+            source = self.connections.source(self.spec, secrets=self.secrets, environ=self.environ)
+            note = line.note
+            version = None
+            try:
+                raw = source.version()
+                version = None if raw is None else f"{source.identity}|{raw}"
+            except TothuError as exc:
+                note = VERSION_UNKNOWN.format(reason=str(exc).rstrip("."))
+            if not self.force and version is not None and version == self.store.version(self.code):
+                tell(line, UNCHANGED, version=version, note=note)
+                return None
+            tell(line, READING, note=note)
+            started = time.perf_counter()
+            at = self.now or office_now()
+            ds = load_dataset(source, now=at)
+            tables = commune_tables(ds, now=at, deadline_day=deadline_day)
+            self.store.replace_commune(
+                self.code, tables, ds.problems, version=version, synced_at=at
+            )
+            tell(
+                line,
+                DONE,
+                version=version,
+                seconds=time.perf_counter() - started,
+                errors=len(ds.errors),
+                warnings=len(ds.warnings),
+                error="",
+            )
+            return None
+        except (TothuError, requests.RequestException) as exc:
+            failure = exc
+            message = str(exc)
+        except Exception as exc:  # one commune's surprise never stops the province's sync
+            failure = exc
+            message = UNEXPECTED.format(kind=type(exc).__name__, detail=exc)
+        at = self.now or office_now()
+        try:
+            self.store.record_failure(self.code, message, at=at)
+        except Exception as exc:
+            message = f"{message} (chưa ghi được lỗi vào kho: {exc})"
+        tell(line, FAILED, error=message)
+        return failure
