@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pandas as pd
 import pytest
@@ -247,3 +248,43 @@ def test_the_admin_edits_the_registry_and_a_bad_save_changes_nothing(province):
         assert [c.code for c in load_registry(path).communes] == ["X001", "X002", "X004"]
     finally:
         path.write_bytes(before)
+
+
+def test_sync_now_reads_each_commune_and_the_pages_show_it(tmp_path, monkeypatch):
+    """«Đồng bộ ngay» runs the real sync in the app's worker thread: one commune's workbook
+    is read into the store, the other (its file missing) fails with its reason."""
+    from streamlit import cache_resource
+
+    from tothu_core.sheet.demo import write_workbook
+
+    book = generate_workbook(months=3, end_month="10/2026", today=NOW.date())
+    write_workbook(book, tmp_path / "x001.xlsx")
+    (tmp_path / "danh-sach-xa.csv").write_text(
+        "Mã xã,Tên xã,Nguồn dữ liệu,Ghi chú\nX001,Xã Mỹ Thạnh,x001.xlsx,\n"
+        "X002,Xã Phú Túc,khong-co.xlsx,\n",
+        encoding="utf-8",
+    )
+    AccountStore(tmp_path / "accounts.json").set_password(
+        "tinh", PASSWORD, cadre_id=None, province_role="province"
+    )
+    monkeypatch.setenv("TOTHU_REGISTRY", str(tmp_path / "danh-sach-xa.csv"))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOTHU_ACCOUNTS_FILE", str(tmp_path / "accounts.json"))
+    cache_resource.clear()
+    at = start(STAFF, page="province_sync")
+    assert list(at.dataframe[0].value["Trạng thái"]) == ["Chưa đồng bộ", "Chưa đồng bộ"]
+    at.button(key="province_sync_now").click().run()
+    for _ in range(120):
+        if not [b for b in at.button if b.key == "province_sync_refresh"]:
+            break
+        time.sleep(0.5)
+        at.run()
+    status = at.dataframe[0].value
+    assert list(status["Trạng thái"]) == ["Đã đồng bộ", "Lỗi lần gần nhất"]
+    assert "khong-co.xlsx" in status.iloc[1]["Lỗi"]
+    assert any(plain(i.value).startswith("Đồng bộ 2 xã: 1 đọc lại") for i in at.info)
+    at.switch_page("pages/province_overview.py").run()
+    communes = at.dataframe[0].value
+    assert list(communes["Xã, phường"]) == ["Xã Mỹ Thạnh", "Xã Phú Túc"]
+    assert {m.label: m.value for m in at.metric}["Số tổ"] == "102"
+    cache_resource.clear()
