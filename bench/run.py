@@ -602,6 +602,10 @@ def markdown(results: dict) -> str:
         lines += _sheets_lines(sheets)
     if local:
         lines += _local_lines(local)
+    if results.get("province"):
+        from bench import province
+
+        lines += province.markdown_lines(results["province"])
     return "\n".join(lines) + "\n"
 
 
@@ -785,7 +789,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 20 communes only")
     parser.add_argument("--scales", type=int, nargs="*", help="communes per run, e.g. 1 20 150")
-    parser.add_argument("--only", choices=sorted(WORKERS), nargs="*", help="some kinds only")
+    parser.add_argument(
+        "--only", choices=[*sorted(WORKERS), "province"], nargs="*", help="some kinds only"
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--communes", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workbook", help=argparse.SUPPRESS)
@@ -798,7 +804,7 @@ def main() -> None:
         return
 
     scales = args.scales or ([1, 20] if args.quick else sorted(SCALES))
-    kinds = args.only or sorted(WORKERS)
+    kinds = args.only or [*sorted(WORKERS), "province"]
     results = {
         "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": platform.platform(terse=True),
@@ -810,14 +816,18 @@ def main() -> None:
         "sheets": {},
         "local": {},
     }
-    for communes in scales:
+    for communes in scales if set(kinds) & set(WORKERS) else ():
         print(f"{communes} xã:", file=sys.stderr, flush=True)
         workbook, written = ensure_workbook(communes)
         results["written_s"][communes] = written
         for kind in kinds:
-            if kind == "pages" and communes not in PAGE_SCALES:
+            if kind == "pages" and communes not in PAGE_SCALES or kind not in WORKERS:
                 continue
             results[kind][communes] = run_worker(kind, communes, workbook, quick=args.quick)
+    if "province" in kinds:  # its own size (bench/province.py), not one of the scales
+        from bench import province
+
+        results["province"] = province.run(quick=args.quick)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"results-{stamp}.json").write_text(

@@ -103,8 +103,8 @@ def sheets_requests(server) -> int:
 def test_first_sync_reads_and_stores_every_commune(province, store, secrets, connections, server):
     report = run(province, store, secrets, connections)
 
-    assert [c.state for c in report.communes] == [DONE] * 12, report.summary
-    assert report.ok and report.summary == "Đồng bộ 12 xã: 12 đọc lại, 0 không đổi, 0 lỗi."
+    assert [c.state for c in report.communes] == [DONE] * 12, report.summary()
+    assert report.ok and report.summary() == "Đồng bộ 12 xã: 12 đọc lại, 0 không đổi, 0 lỗi."
     assert server.count("batchGet") == 10 and server.count("driveGet") == 10
     assert server.count("metadata") == 10
     groups = store.read_table("dataset.groups")
@@ -125,7 +125,7 @@ def test_unchanged_communes_are_not_read_again(province, store, secrets, connect
     assert [c.state for c in report.communes] == [UNCHANGED] * 12
     assert sheets_requests(server) == 0  # not one cell read
     assert server.count("driveGet") == 10  # one version check per Google commune
-    assert report.summary == "Đồng bộ 12 xã: 0 đọc lại, 12 không đổi, 0 lỗi."
+    assert report.summary() == "Đồng bộ 12 xã: 0 đọc lại, 12 không đổi, 0 lỗi."
 
 
 def test_a_changed_commune_is_read_again(province, store, secrets, connections, server, tmp_path):

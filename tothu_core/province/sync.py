@@ -37,7 +37,7 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from tothu_core.clock import office_now
-from tothu_core.errors import ConfigError, SourceUnavailable, TothuError
+from tothu_core.errors import ConfigError, SourceNotFound, SourceUnavailable, TothuError
 from tothu_core.province import rollup
 from tothu_core.province.store import dataset_tables as store_dataset_tables
 from tothu_core.sheet.load import load_dataset
@@ -56,6 +56,14 @@ _GOOGLE_PREFIXES = ("https://docs.google.com/spreadsheets/", "gsheets:")
 BAD_RATE = (
     "Mục [store] requests_per_minute = «{value}» không hợp lệ: hãy ghi một số nguyên dương "
     "(mặc định 50 lượt mỗi phút; Google cho mỗi tài khoản dịch vụ 60 lượt đọc mỗi phút)."
+)
+NO_SUCH_PATH = (
+    "Không tìm thấy «{spec}» (cột «Nguồn dữ liệu» của danh sách xã). Hãy kiểm tra lại đường "
+    "dẫn tới tệp bảng tính hoặc thư mục CSV của xã."
+)
+BAD_SOURCE = (
+    "Nguồn dữ liệu «{spec}» trong danh sách xã không hợp lệ: hãy ghi đường dẫn tới tệp "
+    ".xlsx/.ods, một thư mục chứa các tệp CSV, hoặc địa chỉ Google Sheet."
 )
 VERSION_UNKNOWN = "Chưa biết bảng có đổi không ({reason}); đã đọc lại cả bảng."
 UNEXPECTED = "Lỗi không mong đợi khi đồng bộ ({kind}: {detail}); số liệu cũ vẫn được giữ."
@@ -168,7 +176,14 @@ class Connections:
             options: dict[str, Any] = {}
             if google:
                 options = {"http_adapter": self._adapter(email), "clock": self.clock}
-            source = resolve_source(spec, secrets=secrets, environ=environ, **options)
+            elif spec.strip() != "demo" and not Path(spec.strip()).expanduser().exists():
+                raise SourceNotFound(NO_SUCH_PATH.format(spec=spec.strip()))
+            try:
+                source = resolve_source(spec, secrets=secrets, environ=environ, **options)
+            except ConfigError as exc:
+                if google:
+                    raise
+                raise ConfigError(BAD_SOURCE.format(spec=spec.strip())) from exc
             self._sources[(spec, email)] = source
             return source
 
@@ -246,7 +261,6 @@ class SyncReport:
     def ok(self) -> bool:
         return self.finished is not None and not self.failed
 
-    @property
     def summary(self) -> str:
         counts = {state: len(self.of_state(state)) for state in (DONE, UNCHANGED, FAILED)}
         text = (
