@@ -341,6 +341,12 @@ class ProvinceContext:
         frame = self.data.tables[name]
         return frame[frame["commune"].isin(list(self.names))]
 
+    @property
+    def status(self) -> pd.DataFrame:
+        """`Store.status()` of the communes this person may see."""
+        status = self.data.status
+        return status[status["commune"].isin(list(self.names))]
+
     def memo(self, key, compute):
         return self.data.memo((tuple(self.names), *key), compute)
 

@@ -23,7 +23,7 @@ now = office_now()
 one_commune = len(names) == 1
 
 st.title("Tổng hợp các xã" if not one_commune else f"Tổng hợp {next(iter(names.values()))}")
-st.caption(escape_markdown(views.last_sync_text(ctx.data.status)))
+st.caption(escape_markdown(views.last_sync_text(ctx.status)))
 
 month = _province.month_picker(ctx)
 if month is None:

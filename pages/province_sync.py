@@ -14,6 +14,8 @@ from tothu_core.province import sync as sync_states
 from tothu_core.province import views
 from tothu_core.textnorm import escape_markdown
 
+KEY_APPLIED = "province_sync_applied"
+
 ctx = _province.context()
 names = ctx.names
 
@@ -52,14 +54,16 @@ if ctx.viewer.may_sync:
             st.error(escape_markdown(progress.error))
         if progress.report is not None:
             st.info(escape_markdown(progress.report.summary()), icon=":material/task_alt:")
-            if progress.report.finished is not None:
-                # A finished run changed the store: the pages read it again now.
+            finished = progress.report.finished
+            if finished is not None and st.session_state.get(KEY_APPLIED) != finished:
+                # A finished run changed the store: read it again now, once, for every page.
+                st.session_state[KEY_APPLIED] = finished
                 _province.province_data(force=True)
+                st.rerun()
         if progress.next_run is not None:
             st.caption(f"Lần đồng bộ tự động tiếp theo: {progress.next_run:%H:%M %d/%m/%Y}.")
 
-status = _province.province_data().status
-table = views.status_table(names.items(), status, ctx.table("summary"))
+table = views.status_table(names.items(), ctx.status, ctx.table("summary"))
 counts = views.status_counts(table)
 st.markdown(
     f"**{len(table)} xã**: {counts[views.SYNC_OK]} đã đồng bộ, "
