@@ -160,26 +160,35 @@ def commune_tables(
         return tables
     former = _former(ds)
 
-    overview = figures.overview(ds, months, deadline_day=deadline_day)
-
-    coverage = figures.coverage(ds, months)
-    attendance = figures.attendance(ds, months)
+    # The figures' own base frames, once: every group-month with its cadres and meeting,
+    # and every expected report with its flags. coverage, attendance and overview are sums
+    # of these; summing them here per hamlet costs one pass instead of three.
+    panel = figures.group_month_panel(ds, months)
     reports = figures.expected_reports(ds, months, deadline_day=deadline_day)
     reports["former_commune"] = reports["hamlet_id"].map(former).astype(_TEXT)
     keys = ["month", "hamlet_id"]
-    hamlets = (
-        coverage[[*keys, "hamlet_name", "groups", "groups_covered", "cadres"]]
-        .merge(
-            attendance[[*keys, "groups_met", "households", "households_present"]],
-            on=keys,
-            how="left",
-        )
-        .merge(
-            _report_counts(reports, keys).drop(columns="cadres").reset_index(), on=keys, how="left"
-        )
+    panel["households_met"] = panel["households"].where(panel["met"], 0)
+    panel["covered"] = panel["cadres"] > 0
+    groups = panel.groupby(keys, observed=True).agg(
+        groups=("group_id", "size"),
+        groups_covered=("covered", "sum"),
+        groups_met=("met", "sum"),
+        households=("households_met", "sum"),
+        households_present=("present", "sum"),
     )
-    hamlets[list(COUNTS)] = hamlets[list(COUNTS)].fillna(0)
+    # Every hamlet every month, as `figures.coverage` lists them (a hamlet without groups: 0).
+    grid = pd.merge(
+        pd.DataFrame({"month": months}), ds.hamlets[["hamlet_id", "hamlet_name"]], how="cross"
+    )
+    hamlets = grid.merge(groups.reset_index(), on=keys, how="left").merge(
+        _report_counts(reports, keys).reset_index(), on=keys, how="left"
+    )
+    hamlets[["cadres", *COUNTS]] = hamlets[["cadres", *COUNTS]].fillna(0)
     hamlets["former_commune"] = hamlets["hamlet_id"].map(former)
+
+    per_month = hamlets.groupby("month", observed=True)[list(COUNTS)].sum()
+    per_month = per_month.join(_report_counts(reports, ["month"])["cadres"])
+    overview = per_month.reindex(pd.PeriodIndex(months, name="month")).fillna(0).reset_index()
 
     by_former = hamlets.groupby(["month", "former_commune"], dropna=False, observed=True)[
         list(COUNTS)
