@@ -1,8 +1,9 @@
 """The province roll-up: each commune's figures as small additive frames, and their sums.
 
 `commune_tables` runs at sync time, on one commune's Dataset, with the commune pages' own
-functions (`figures.overview`, `coverage`, `attendance`, `expected_reports`,
-`needs_attention`, `followup.missing_by_hamlet`), so a figure has one definition. It keeps
+functions (`figures.group_month_panel` and `expected_reports`, the base of coverage,
+attendance and overview; `needs_attention`; `followup.missing_by_hamlet`), so a figure has
+one definition (tests/province/test_rollup.py checks it equal to the pages'). It keeps
 only counts (numerators and denominators) per month, per former commune × month and per
 hamlet × month: a rate is always recomputed from summed counts, never averaged, so a
 province, a merged commune or a former commune gets exactly the rate its union would.
