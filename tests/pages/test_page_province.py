@@ -106,8 +106,8 @@ def texts(at: AppTest) -> str:
 
 
 def plain(markdown: str) -> str:
-    """What escaped Markdown reads as."""
-    return re.sub(r"\\(.)", r"\1", str(markdown))
+    """What escaped Markdown reads as (a bare address is broken by a word joiner, U+2060)."""
+    return re.sub(r"\\(.)", r"\1", str(markdown)).replace("\u2060", "")
 
 
 def reachable(at: AppTest) -> set[str]:
@@ -288,3 +288,36 @@ def test_sync_now_reads_each_commune_and_the_pages_show_it(tmp_path, monkeypatch
     assert list(communes["Xã, phường"]) == ["Xã Mỹ Thạnh", "Xã Phú Túc"]
     assert {m.label: m.value for m in at.metric}["Số tổ"] == "102"
     cache_resource.clear()
+
+
+def test_google_sign_in_reads_the_province_table_of_secrets(province):
+    """A Google e-mail listed for X002 sees X002 only; one listed nowhere gets one sentence."""
+    from tests.pages.test_page_auth import GOOGLE_AUTH, google_user
+
+    secrets = {
+        "auth": GOOGLE_AUTH,
+        "province": {
+            "registry": str(province / "danh-sach-xa.csv"),
+            "staff": ["lanh.dao@tinh.example"],
+            "communes": {"X002": ["VanPhong.PhuTuc@tinh.example"]},
+            "role_names": {"commune": "Văn phòng Đảng ủy xã"},
+        },
+    }
+
+    def signed_in(email):
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.user = google_user(email)
+        for name, table in secrets.items():
+            at.secrets[name] = table
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    at = signed_in("vanphong.phutuc@tinh.example")
+    assert at.title[0].value == "Tổng hợp Xã Phú Túc"
+    assert "(X001)" not in texts(at) and "Mỹ Thạnh" not in texts(at)
+    assert "Văn phòng Đảng ủy xã" in texts(at)
+    assert reachable(at) == {"province_overview", "province_sync"}
+    at = signed_in("la@example.org")
+    assert plain(at.error[0].value).startswith("Địa chỉ la@example.org chưa có trong danh sách")
+    assert not at.dataframe and not at.metric
