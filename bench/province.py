@@ -48,7 +48,13 @@ def peak_mb() -> float:
 
 
 def fingerprint() -> str:
-    source = (ROOT / "tothu_core" / "sheet" / "demo.py").read_bytes() + Path(__file__).read_bytes()
+    """Cached communes are rebuilt when the generator or what is asked of it changes."""
+    from tothu_core.sheet import contract
+
+    asked = (OLD_COMMUNES_PER_MERGED, MONTHS, END_MONTH, TODAY, _cell.__doc__)
+    former = "former_commune" in getattr(contract.HAMLETS, "headers", {})
+    generator = (ROOT / "tothu_core" / "sheet" / "demo.py").read_bytes()
+    source = generator + repr((asked, former)).encode()
     return hashlib.sha256(source).hexdigest()[:8]
 
 
@@ -148,12 +154,17 @@ def step_sync(registry: Path, store_dir: Path, *, force: bool = False) -> dict:
 
     wall, cpu = time.perf_counter(), time.process_time()
     store = open_store(None, store_dir)
-    report = sync_province(_registry(registry), store, now=NOW, environ={}, force=force)
-    store.close()
+    the_registry = _registry(registry)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    report = sync_province(the_registry, store, now=NOW, environ={}, force=force)
+    sync_s, sync_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    getattr(store, "close", lambda: None)()
     seconds = [c.seconds for c in report.communes if c.seconds is not None]
     return {
         "wall_s": time.perf_counter() - wall,
         "cpu_s": time.process_time() - cpu,
+        "sync_s": sync_s,
+        "sync_cpu_s": sync_cpu,
         "peak_mb": peak_mb(),
         "read": len(report.of_state(DONE)),
         "unchanged": len(report.of_state(UNCHANGED)),
@@ -197,7 +208,7 @@ def step_view(registry: Path, store_dir: Path) -> dict:
     )
     attention = rollup.attention(tables["attention"], month, names)
     counts = rollup.attention_counts(tables["attention"], month, names)
-    store.close()
+    getattr(store, "close", lambda: None)()
     assert len(per_commune) == len(names) and len(cards) and len(drill) and len(status)
     return {
         "wall_s": time.perf_counter() - wall,
@@ -235,7 +246,7 @@ def step_warm(registry: Path, store_dir: Path, *, via: str) -> dict:
     if via == "store":
         store = open_store(None, store_dir)
         ds = store.dataset(code)
-        store.close()
+        getattr(store, "close", lambda: None)()
     else:
         ds = load_dataset(CsvFolderSource(registry.parent / code), now=NOW)
     return {

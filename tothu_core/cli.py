@@ -404,7 +404,7 @@ def cmd_sync(args) -> int:
             deadline_day=settings.deadline_day,
         )
     finally:
-        store.close()
+        getattr(store, "close", lambda: None)()
     print(report.summary(), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 

@@ -367,10 +367,13 @@ def sync_province(
 
     if progress is not None:
         progress(report.copy())
+    stored = _stored_versions(store)
     again = []
     for commune, line in zip(registry.communes, report.communes, strict=True):
         spec = commune_spec(commune.source, registry_path)
-        job = _CommuneJob(commune.code, spec, store, connections, secrets, environ, now, force)
+        job = _CommuneJob(
+            commune.code, spec, store, connections, secrets, environ, now, force, stored
+        )
         failure = job.run(line, tell, deadline_day)
         if isinstance(failure, SourceUnavailable):
             again.append((job, line))
@@ -384,6 +387,19 @@ def sync_province(
     return report
 
 
+def _stored_versions(store) -> dict[str, str | None] | None:
+    """Every commune's version at its last good sync, in one query (None when the store
+    cannot say; each commune then asks on its own, and fails on its own if it must)."""
+    try:
+        status = store.status()
+        return {
+            str(code): (None if pd.isna(version) else str(version))
+            for code, version in zip(status["commune"], status["version"], strict=True)
+        }
+    except Exception:
+        return None
+
+
 @dataclass
 class _CommuneJob:
     code: str
@@ -394,6 +410,8 @@ class _CommuneJob:
     environ: Mapping
     now: datetime | None
     force: bool
+    #: every commune's stored version, read once per run (None: ask the store each time)
+    stored: Mapping[str, str | None] | None = None
 
     def run(self, line: CommuneSync, tell, deadline_day: int | None) -> Exception | None:
         """Sync one commune; returns the failure (already recorded), None on success."""
@@ -406,7 +424,11 @@ class _CommuneJob:
                 version = None if raw is None else f"{source.identity}|{raw}"
             except TothuError as exc:
                 note = VERSION_UNKNOWN.format(reason=str(exc).rstrip("."))
-            if not self.force and version is not None and version == self.store.version(self.code):
+            if self.stored is not None:
+                known = self.stored.get(self.code)
+            else:
+                known = self.store.version(self.code)
+            if not self.force and version is not None and version == known:
                 tell(line, UNCHANGED, version=version, note=note)
                 return None
             tell(line, READING, note=note)
