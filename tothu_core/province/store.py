@@ -435,13 +435,43 @@ class Store(ABC):
                 self._decode(session, sql_table, json.loads(details), sorted(codes), every)
                 for details, codes in groups.items()
             ]
+        stacked = sum(len(codes) for codes in groups.values()) > 1
         if len(frames) == 1:
-            return frames[0]
-        merged = pd.concat(frames, ignore_index=not _has_index(frames[0]))
-        return merged.sort_values("commune", kind="stable")
+            frame = frames[0]
+        else:
+            ranges = all(isinstance(f.index, pd.RangeIndex) for f in frames)
+            frame = pd.concat(frames, ignore_index=ranges)
+        if stacked and isinstance(frame.index, pd.RangeIndex):
+            # One commune's saved RangeIndex cannot number several communes' rows.
+            frame.index = pd.RangeIndex(len(frame))
+        return frame
+
+    def read_frame(self, name: str, code: str) -> pd.DataFrame | None:
+        """One commune's frame exactly as saved (index and column labels too), or None."""
+        code = str(code)
+        with self._session() as session:
+            catalogue = self._catalogue(session)
+            rows = session.rows(
+                "SELECT details FROM tothu_frames WHERE name = %s AND commune = %s", (name, code)
+            )
+            if name not in catalogue or not rows:
+                return None
+            details = json.loads(rows[0][0])
+            frame, _ = self._decode_rows(session, catalogue[name][0], details, [code], False)
+        return frame
 
     def _decode(self, session, sql_table, details, codes: list[str], every: bool) -> pd.DataFrame:
-        """One query for these communes' rows (all of the table's when `every`), decoded."""
+        """One query for these communes' rows (all of the table's when `every`), decoded,
+        with the `commune` column first."""
+        frame, commune = self._decode_rows(session, sql_table, details, codes, every)
+        key = "commune"
+        if isinstance(frame.columns, pd.MultiIndex):
+            key = ("commune",) + ("",) * (frame.columns.nlevels - 1)
+        frame.insert(0, key, pd.Series(commune.array, index=frame.index).astype("str"))
+        return frame
+
+    def _decode_rows(self, session, sql_table, details, codes, every):
+        """(the frame as saved, the commune of each row)."""
         columns = [Column.from_json(c) for c in details["columns"]]
         kinds = [("commune", "text"), ("_pos", "int"), *((c.sql, c.kind) for c in columns)]
         names = ", ".join(f'"{sql}"' for sql, _kind in kinds)
@@ -455,10 +485,7 @@ class Store(ABC):
         if codes and session.dialect == "postgres":
             sql += " ORDER BY commune, _pos"
         table = _in_commune_order(session.arrow(sql, params, kinds))
-        frame = tablecodec.decode(table, columns, details)
-        commune = table.column("commune").to_pandas()
-        frame.insert(0, "commune", pd.Series(commune, index=frame.index).astype("str"))
-        return frame
+        return tablecodec.decode(table, columns, details), table.column("commune").to_pandas()
 
     def problems(self, code: str | None = None) -> pd.DataFrame:
         """The problems each (or this) commune's last good read found: commune + fields."""
@@ -502,10 +529,10 @@ class Store(ABC):
         code = str(code)
         frames = {}
         for name in DATASET_FRAMES:
-            frame = self.read_table(DATASET_PREFIX + name, [code])
-            if "commune" not in frame.columns or len(frame.columns) == 1:
+            frame = self.read_frame(DATASET_PREFIX + name, code)
+            if frame is None:
                 return None
-            frames[name] = frame.drop(columns="commune")
+            frames[name] = frame
         problems = [
             Problem(**{k: _plain(v) for k, v in row.items()})
             for row in self.problems(code).drop(columns="commune").to_dict("records")
@@ -565,10 +592,6 @@ def _in_commune_order(table: pa.Table) -> pa.Table:
     ):
         return table
     return table.sort_by([("commune", "ascending"), ("_pos", "ascending")])
-
-
-def _has_index(frame: pd.DataFrame) -> bool:
-    return not isinstance(frame.index, pd.RangeIndex)
 
 
 @contextmanager

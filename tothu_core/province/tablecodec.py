@@ -89,9 +89,12 @@ def describe_and_encode(
     details = {
         "index": None,
         "columns_name": _label(frame.columns.name, table),
-        "columns_dtype": "object" if frame.columns.dtype == object else "",
+        "columns_dtype": str(frame.columns.dtype),
     }
-    if not _default_index(frame.index):
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and not _default_index(index):
+        details["range"] = [index.start, index.step, _label(index.name, table)]
+    elif not _default_index(index):
         names = list(frame.index.names)
         details["index"] = [_label(n, table) for n in names]
         frame = frame.reset_index(names=[f"__index_{i}" for i in range(len(names))])
@@ -123,13 +126,17 @@ def decode(table: pa.Table, columns: list[Column], details: dict) -> pd.DataFram
     data = [c for c in columns if c.sql not in index_sql]
     frame = pd.DataFrame({c.sql: values[c.sql] for c in data}, index=rows, copy=False)
     frame.columns = _axis([c.label for c in data], details.get("columns_dtype"))
-    if index_sql:
+    if details.get("range"):
+        start, step, name = details["range"]
+        stop = start + step * table.num_rows
+        frame.index = pd.RangeIndex(start, stop, step, name=_unlabel(name))
+    elif index_sql:
         names = [_unlabel(n) for n in details["index"]]
         levels = [values[sql].set_axis(rows) for sql in index_sql]
         if len(levels) == 1:
-            frame.index = pd.Index(levels[0], name=names[0])
+            frame.index = pd.Index(levels[0].array, name=names[0])
         else:
-            frame.index = pd.MultiIndex.from_arrays(levels, names=names)
+            frame.index = pd.MultiIndex.from_arrays([level.array for level in levels], names=names)
     frame.columns.name = _unlabel(details.get("columns_name"))
     return frame
 
@@ -138,7 +145,9 @@ def _axis(labels: list, dtype: str | None) -> pd.Index:
     values = [_unlabel(label) for label in labels]
     if values and all(isinstance(v, tuple) for v in values):
         return pd.MultiIndex.from_tuples(values)
-    if dtype == "object" or not values:
+    if not values:
+        return pd.RangeIndex(0) if dtype == "int64" else pd.Index([], dtype=dtype or object)
+    if dtype == "object":
         return pd.Index(values, dtype=object)
     return pd.Index(values)
 
@@ -177,7 +186,7 @@ def _label(label, table: str):
     if isinstance(label, (float, np.floating)):
         return {"float": float(label)}
     if isinstance(label, pd.Period):
-        return {"period": str(label), "freq": str(label.dtype)}
+        return {"period": str(label), "freq": str(pd.PeriodDtype(label.freq))}
     if isinstance(label, pd.Timestamp):
         return {"timestamp": label.isoformat()}
     if isinstance(label, tuple):
@@ -384,7 +393,7 @@ def dictionary_codes(column: pa.ChunkedArray) -> tuple[list, np.ndarray]:
     Encoding each chunk and unifying their dictionaries is ten times faster than encoding
     the chunks joined into one.
     """
-    if column.num_chunks == 0:
+    if len(column) == 0:
         return [], np.empty(0, dtype=np.int64)
     encoded = pc.dictionary_encode(column).unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary
