@@ -20,6 +20,7 @@ import streamlit as st
 from pages import _auth, _shared
 from tothu_core.clock import office_now
 from tothu_core.errors import ConfigError, TothuError
+from tothu_core.figures.numbers import display_styler
 from tothu_core.people import access
 from tothu_core.people.access import GOOGLE, LOCAL, ProvinceViewer
 from tothu_core.people.accounts import AccountStore, default_accounts_path
@@ -361,6 +362,12 @@ class ExportScope:
 
 def export_scope(ctx: ProvinceContext, month: pd.Period) -> ExportScope:
     return ExportScope(ctx.viewer, _shared.Filters(month=month, hamlet=None, cadre=None))
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """A table without download buttons, its numbers written the Vietnamese way."""
+    styled = display_styler(frame)
+    st.dataframe(frame if styled is None else styled, hide_index=True, width="stretch")
 
 
 def context() -> ProvinceContext:

@@ -71,12 +71,7 @@ if not one_commune:
     st.caption(
         "Tỷ lệ của mỗi xã tính từ số liệu của chính xã đó; dòng trống: chưa có số liệu tháng này."
     )
-    st.dataframe(
-        views.compact_commune_table(per_commune),
-        hide_index=True,
-        width="stretch",
-        placeholder="–",
-    )
+    _province.show_table(views.compact_commune_table(per_commune))
     with st.expander("Bảng đầy đủ và tải về"):
         table_with_downloads(
             views.commune_table(per_commune, attention_counts),
@@ -161,9 +156,7 @@ else:
         f"{len(attention)} tổ cần quan tâm tháng {month:%m/%Y}; "
         f"{min(len(attention), ATTENTION_SHOWN)} tổ nhiều lý do nhất:"
     )
-    st.dataframe(
-        views.attention_table(attention.head(ATTENTION_SHOWN)), hide_index=True, width="stretch"
-    )
+    _province.show_table(views.attention_table(attention.head(ATTENTION_SHOWN)))
     with st.expander("Cả danh sách và tải về"):
         table_with_downloads(
             views.attention_table(attention),

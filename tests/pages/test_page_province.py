@@ -140,6 +140,9 @@ def test_province_staff_see_every_commune_with_the_commune_pages_figures(union):
         assert row[2] == pytest.approx(mine["meeting_pct"])
         assert row[5] == pytest.approx(mine["on_time_pct"])
     assert pd.isna(communes.iloc[2]["Sinh hoạt (%)"])
+    # Written the Vietnamese way, as on the commune pages: «85,3 %».
+    shown = shown_text(at.dataframe[0])
+    assert shown.iloc[0, 2] == f"{communes.iloc[0, 2]:.1f}\u00a0%".replace(".", ",")
     assert reachable(at) == {"province_overview", "province_sync"}
 
 
