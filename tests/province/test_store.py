@@ -548,3 +548,35 @@ def test_duckdb_waits_while_another_process_holds_the_file(tmp_path, demo):
     finally:
         holder.wait(timeout=30)
     assert holder.returncode == 0
+
+
+def test_a_re_synced_commune_still_reads_back_whole_and_in_order(store, demo, flawed):
+    for code in ("X001", "X002", "X003"):
+        store.replace_commune(code, dataset_tables(demo), [], version="v1", synced_at=SYNCED)
+    store.replace_commune("X001", dataset_tables(flawed), [], version="v2", synced_at=SYNCED)
+
+    stacked = store.read_table("dataset.meetings")
+
+    assert isinstance(stacked.index, pd.RangeIndex) and stacked.index.start == 0
+    runs = stacked["commune"].ne(stacked["commune"].shift()).sum()
+    assert runs == 3
+    for code, ds in (("X001", flawed), ("X002", demo), ("X003", demo)):
+        part = stacked[stacked["commune"] == code].drop(columns="commune").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, ds.meetings, check_exact=True)
+
+
+def test_rows_the_database_mixed_up_are_put_back_in_order():
+    """The check behind the fast path: runs that do not count 0, 1, 2… are sorted."""
+    import pyarrow as pa
+
+    from tothu_core.province.store import _in_commune_order
+
+    mixed = pa.table({"commune": ["B", "A", "B", "A"], "_pos": [0, 0, 1, 1], "v": [1, 2, 3, 4]})
+    runs = pa.table({"commune": ["B", "B", "A"], "_pos": [0, 1, 0], "v": [1, 3, 2]})
+
+    assert _in_commune_order(mixed).to_pydict() == {
+        "commune": ["A", "A", "B", "B"],
+        "_pos": [0, 1, 0, 1],
+        "v": [2, 4, 1, 3],
+    }
+    assert _in_commune_order(runs) is runs
