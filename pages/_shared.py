@@ -24,6 +24,7 @@ from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_csv_by
 from tothu_core.people.access import Viewer
 from tothu_core.people.accounts import default_accounts_path
 from tothu_core.people.configuration import check_configuration
+from tothu_core.province.warm import WarmStart
 from tothu_core.settings import Settings, load_settings, parse_secrets_file
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
@@ -186,11 +187,17 @@ def _store(source_spec: str, ttl_seconds: int, max_load: int) -> SnapshotStore:
     The cache time and the maximum groups per cadre (the reader warns above it) are part of
     the key, so a change saved on «Cài đặt» gets a store, and a read, of its own.
     """
+    source = resolve_source(source_spec, secrets=secrets())
+    read_options = {"max_groups_per_cadre": max_load}
+    # A restart serves the last read saved in the data dir while the source is unchanged.
+    warm = WarmStart(settings().data_dir, source.identity, read_options=read_options)
     return SnapshotStore(
-        resolve_source(source_spec, secrets=secrets()),
+        source,
         ttl_seconds=ttl_seconds,
         background=True,
-        read_options={"max_groups_per_cadre": max_load},
+        read_options=read_options,
+        warm_start=warm.load,
+        on_read=warm.save_in_background,
     )
 
 
