@@ -14,9 +14,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, RunningApp, _free_port, _stop, _wait_healthy
+from tests.e2e.conftest import (
+    ROOT,
+    RUN_TIMEOUT_MS,
+    RunningApp,
+    StreamlitPage,
+    _free_port,
+    _stop,
+    _wait_healthy,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -78,6 +87,28 @@ def province_server(tmp_path):
         _stop(process)
 
 
+@pytest.fixture
+def phone(browser):
+    """A phone: 390 × 844 with a touch screen, so taps are touches (as on the real thing)."""
+    contexts = []
+
+    def make(server) -> StreamlitPage:
+        context = browser.new_context(
+            viewport=PHONE,
+            has_touch=True,
+            accept_downloads=True,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+        )
+        context.set_default_timeout(RUN_TIMEOUT_MS)
+        contexts.append(context)
+        return StreamlitPage(context.new_page(), server.url)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def sign_in(app, username: str) -> None:
     app.open("/")
     app.main.get_by_label("Tên đăng nhập").fill(username)
@@ -97,17 +128,32 @@ def go_to(app, title: str) -> None:
     app.settle()
     app.main.get_by_role("heading", name=title, level=1).wait_for()
     if nav.is_visible():
-        app.page.get_by_test_id("stSidebarCollapseButton").locator("button").first.tap(force=True)
-        expand.wait_for()
+        close_sidebar(app)
 
 
 def nav_titles(app) -> list[str]:
     app.page.get_by_test_id("stExpandSidebarButton").tap()
     nav = app.sidebar.get_by_test_id("stSidebarNav")
     nav.wait_for()
-    titles = [t.strip() for t in nav.get_by_role("link").all_inner_texts()]
-    app.page.get_by_test_id("stSidebarCollapseButton").locator("button").first.tap(force=True)
+    # Each link reads «icon name» then the title: the title is its last line.
+    titles = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
+    close_sidebar(app)
     return titles
+
+
+def close_sidebar(app) -> None:
+    """Fold the sidebar away again (a tap during its slide-in animation can be lost)."""
+    expand = app.page.get_by_test_id("stExpandSidebarButton")
+    for _attempt in range(5):
+        app.page.get_by_test_id("stSidebarCollapseButton").locator("button").first.tap(force=True)
+        try:
+            expand.wait_for(timeout=3000)
+            # Let the slide-out end, so a screenshot shows the page and not the sidebar.
+            app.page.wait_for_timeout(400)
+            return
+        except PlaywrightTimeout:
+            continue
+    expand.wait_for()
 
 
 def assert_fits_phone(app) -> None:
@@ -118,11 +164,8 @@ def assert_fits_phone(app) -> None:
     assert max(sideways) <= 0, sideways
 
 
-def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(
-    province_server, new_page, downloads
-):
-    app = new_page(province_server, viewport=PHONE)
-    app.page.context.set_default_timeout(60_000)
+def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server, phone, downloads):
+    app = phone(province_server)
     sign_in(app, "quantri")
     expect(app.main.get_by_role("heading", name="Tổng hợp các xã", level=1)).to_be_visible()
     expect(app.main.get_by_text("Chưa có số liệu tổng hợp")).to_be_visible()
@@ -150,8 +193,18 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(
     assert_fits_phone(app)
     app.screenshot("province-overview-phone")
 
+    box = app.main.get_by_role("combobox", name="Xem chi tiết xã", exact=True)
+    box.scroll_into_view_if_needed()
     app.choose("Xem chi tiết xã", "Xã Phú Túc")
-    expect(app.main.get_by_text("Chi tiết theo xã cũ và ấp")).to_be_visible()
+    # The drill-down's own download: that commune's rows, commune first, then its hamlets.
+    with app.page.expect_download() as caught:
+        app.main.get_by_role("button", name="⬇ Tải CSV").locator("visible=true").first.tap()
+    assert caught.value.suggested_filename.startswith("chi-tiet-X002")
+    saved = downloads / caught.value.suggested_filename
+    caught.value.save_as(saved)
+    rows = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].startswith('"Xã, phường",Xã Phú Túc,')
+    assert all("Mỹ Thạnh" not in row for row in rows) and len(rows) == 1 + 1 + 6
 
     app.main.get_by_text("Bảng đầy đủ và tải về").tap()
     with app.page.expect_download() as caught:
@@ -163,7 +216,7 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(
     assert caught.value.suggested_filename.startswith("tong-hop-cac-xa")
 
     # The same server, a commune's account: its commune only, no registry.
-    other = new_page(province_server, viewport=PHONE)
+    other = phone(province_server)
     sign_in(other, "xa2")
     expect(other.main.get_by_role("heading", name="Tổng hợp Xã Phú Túc", level=1)).to_be_visible()
     expect(other.main.get_by_text("Mỹ Thạnh")).to_have_count(0)
