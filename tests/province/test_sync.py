@@ -1,7 +1,7 @@
 """The province sync against the fake Sheets server serving ten communes at once, plus a CSV
 folder and a workbook commune: unchanged sheets are not read, a changed one is, a failing
 one keeps its last good data and shows why, requests stay under the quota, 429s are waited
-out. The store is the real one (DuckDB here, PostgreSQL too in test_sync_postgres.py)."""
+out. The store is the real one (DuckDB here; both stores in test_sync_stores.py)."""
 
 from __future__ import annotations
 
@@ -329,3 +329,12 @@ def test_requests_per_minute_from_secrets():
     for bad in (0, -5, "nhanh", 2.5, True):
         with pytest.raises(ConfigError, match="requests_per_minute"):
             requests_per_minute({"store": {"requests_per_minute": bad}})
+
+
+def test_a_broken_progress_display_does_not_stop_the_sync(province, store, secrets, connections):
+    def broken(report):
+        raise RuntimeError("the page went away")
+
+    report = run(province, store, secrets, connections, progress=broken)
+
+    assert report.ok and [c.state for c in report.communes] == [DONE] * 12

@@ -5,10 +5,10 @@ a first sync, an unchanged one, one commune changed and one failing, its last go
 from __future__ import annotations
 
 import pandas as pd
-from tothu_core.province.registry import Commune, Registry
 
 from tests.fake_sheets import FakeSheetsServer
 from tests.province.sync_support import NOW, FakeClock, commune_book, write_csv_folder
+from tothu_core.province.registry import Commune, Registry
 from tothu_core.province.sync import DONE, FAILED, UNCHANGED, Connections, sync_province
 
 KEYS = {f"G{n}": f"1StoreKeyG{n}abcdefghijklmnopqrstuvwxyz012345" for n in range(1, 5)}

@@ -355,18 +355,20 @@ def sync_province(
     )
     registry_path = getattr(registry, "path", None)
 
-    def tell(line: CommuneSync, state: str, **changes) -> None:
-        line.state = state
-        line.at = now or office_now()
-        for name, value in changes.items():
-            setattr(line, name, value)
+    def emit() -> None:
         if progress is not None:
             # a broken display must not stop the sync
             with contextlib.suppress(Exception):
                 progress(report.copy())
 
-    if progress is not None:
-        progress(report.copy())
+    def tell(line: CommuneSync, state: str, **changes) -> None:
+        line.state = state
+        line.at = now or office_now()
+        for name, value in changes.items():
+            setattr(line, name, value)
+        emit()
+
+    emit()
     stored = _stored_versions(store)
     again = []
     for commune, line in zip(registry.communes, report.communes, strict=True):
@@ -382,8 +384,7 @@ def sync_province(
         tell(line, WAITING, error="", note=RETRIED.format(reason=first.rstrip(".")))
         job.run(line, tell, deadline_day)
     report.finished = now or office_now()
-    if progress is not None:
-        progress(report.copy())
+    emit()
     return report
 
 
