@@ -51,7 +51,7 @@ _FALSE = {"khong", "0", "false", "no", "n", "k", "sai"}
 class Distinct:
     """A column's cells as its distinct values, each once, and which one every cell holds."""
 
-    #: object Series, one per distinct cell, in the order they first appear
+    #: object Series, one per distinct cell
     values: pd.Series
     #: for every cell, the position of its value in `values`
     codes: np.ndarray
@@ -70,16 +70,26 @@ def distinct(cells: Sequence) -> Distinct:
 
     Equal is not enough: True == 1 == 1.0 and None, NaN and NaT are all "missing" to
     factorize, yet a check box, a count and a decimal, or a blank and a broken date cell,
-    do not read alike. So a cell's type is part of its key.
+    do not read alike. So unless the column holds one type (or text and blanks, which
+    factorize keeps apart), a cell's type is part of its key.
     """
     count = len(cells)
     array = np.fromiter(cells, dtype=object, count=count)
-    codes, _ = pd.factorize(array)
-    types, kinds = pd.factorize(np.fromiter(map(id, map(type, cells)), np.int64, count))
-    if len(kinds) > 1 or (codes < 0).any():
-        codes, _ = pd.factorize(codes.astype(np.int64) * len(kinds) + types)
-    _, first = np.unique(codes, return_index=True)
-    return Distinct(pd.Series(array[first], dtype=object), codes.astype(np.intp))
+    codes, values = pd.factorize(array)
+    types = set(map(type, cells))
+    if len(types) > 1 and not types <= _TEXT_OR_BLANK:
+        kinds, kind_count = pd.factorize(np.fromiter(map(id, map(type, cells)), np.int64, count))
+        codes, _ = pd.factorize(codes.astype(np.int64) * len(kind_count) + kinds)
+        _, first = np.unique(codes, return_index=True)
+        values = array[first]
+    elif (codes < 0).any():
+        # The blanks (all None, or all NaN) as one more value, after the others.
+        codes = np.where(codes < 0, len(values), codes)
+        values = np.append(values, array[np.argmax(codes == len(values))])
+    return Distinct(pd.Series(values, dtype=object), codes.astype(np.intp))
+
+
+_TEXT_OR_BLANK = {str, type(None)}
 
 
 # The kind of the cell types backends give, looked up before any isinstance test.
