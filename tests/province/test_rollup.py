@@ -245,3 +245,27 @@ def test_default_month_is_the_newest_one_due():
     assert rollup.default_month(months, now=dt.datetime(2026, 11, 3), deadline_day=5) == (
         pd.Period("2026-09")
     )
+
+
+def test_the_former_commune_comes_from_the_sheets_xa_cu_column():
+    """Read by the real reader: «Xã cũ» typed for some hamlets, blank (the commune) for others."""
+    book = generate_workbook(months=3, end_month="10/2026", today=NOW.date())
+    header, *rows = book["Ấp"]
+    assert header[-1] == "Xã cũ"
+    former = {"A1": "Mỹ An", "A2": " Mỹ An ", "A3": "Mỹ Hòa"}
+    book["Ấp"] = [header] + [[*r[:4], former.get(r[1], "")] for r in rows]
+    ds = read_dataset(book)
+    tables = rollup.commune_tables(ds, now=NOW)
+    by_former = tables["former_months"]
+    assert sorted(set(by_former["former_commune"].dropna())) == ["Mỹ An", "Mỹ Hòa"]
+    assert by_former["former_commune"].isna().any()
+    table = rollup.by_former_commune(
+        stacked({"X001": tables}, "former_months"), "10/2026", {"X001": "Xã Mỹ Thạnh"}
+    )
+    assert list(table["former_commune"]) == ["Mỹ An", "Mỹ Hòa", "Xã Mỹ Thạnh"]
+    mine = cut(ds, "", hamlets=["A1", "A2"])
+    first = table.iloc[0]
+    assert first["groups"] == figures.overview(mine, "10/2026").iloc[0]["groups"]
+    page = figures.overview(ds, "10/2026").iloc[0]
+    assert table["groups"].sum() == page["groups"]
+    assert table["households_present"].sum() == page["households_present"]
