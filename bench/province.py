@@ -168,7 +168,7 @@ def step_sync(registry: Path, store_dir: Path, *, force: bool = False) -> dict:
         "peak_mb": peak_mb(),
         "read": len(report.of_state(DONE)),
         "unchanged": len(report.of_state(UNCHANGED)),
-        "failed": [c.line for c in report.failed],
+        "failed_communes": [c.line for c in report.failed],
         "commune_s_max": max(seconds, default=None),
         "commune_s_mean": sum(seconds) / len(seconds) if seconds else None,
         "store_mb": sum(p.stat().st_size for p in store_dir.iterdir()) / 2**20,
@@ -317,6 +317,12 @@ def markdown_lines(results: dict) -> list[str]:
     """The README's province table."""
     facts = results.get("facts", {})
     failed = [step for step, r in results.items() if isinstance(r, dict) and "failed" in r]
+    broken = [
+        line
+        for r in results.values()
+        if isinstance(r, dict)
+        for line in r.get("failed_communes", [])
+    ]
     lines = [
         "",
         f"Province: {facts.get('communes')} merged communes × {MONTHS} months "
@@ -389,6 +395,8 @@ def markdown_lines(results: dict) -> list[str]:
     )
     if failed:
         lines.append(f"\nFailed steps: {', '.join(failed)}.")
+    if broken:
+        lines.append(f"\nCommunes that failed to sync: {'; '.join(broken[:5])}.")
     return lines
 
 
