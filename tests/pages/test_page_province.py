@@ -324,3 +324,25 @@ def test_google_sign_in_reads_the_province_table_of_secrets(province):
     at = signed_in("la@example.org")
     assert plain(at.error[0].value).startswith("Địa chỉ la@example.org chưa có trong danh sách")
     assert not at.dataframe and not at.metric
+
+
+def test_a_commune_account_cannot_ask_for_another_communes_drilldown():
+    """A drill-down choice left in the session (or forged) is not how a page picks its rows."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[ACCOUNT_KEY] = COMMUNE
+    at.session_state["province_drill_commune"] = "X002"
+    at.query_params["thang"] = "09-2026"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="province_month").value == "09/2026"
+    shown = texts(at)
+    assert "(X001)" in shown and "X002" not in shown and "Phú Túc" not in shown
+
+
+def test_a_registry_that_cannot_be_read_is_one_sentence(province, monkeypatch):
+    monkeypatch.setenv("TOTHU_REGISTRY", str(province / "khong-co.csv"))
+    at = start(STAFF)
+    assert plain(at.error[0].value).startswith(
+        f"Không đọc được danh sách xã {province / 'khong-co.csv'}"
+    )
+    assert not at.dataframe and not at.metric
