@@ -338,3 +338,29 @@ def test_a_broken_progress_display_does_not_stop_the_sync(province, store, secre
     report = run(province, store, secrets, connections, progress=broken)
 
     assert report.ok and [c.state for c in report.communes] == [DONE] * 12
+
+
+def test_a_source_that_cannot_be_one_fails_alone(tmp_path, store):
+    (tmp_path / "bao-cao.doc").write_bytes(b"not a sheet")
+    write_csv_folder(commune_book("C05"), tmp_path / "c05")
+    registry = Registry(
+        communes=[
+            Commune("D1", "Xã D1", "bao-cao.doc"),
+            Commune("D2", "Xã D2", "khong-co"),
+            Commune("C05", "Xã C05", "c05"),
+        ],
+        problems=[],
+        path=tmp_path / "danh-sach.csv",
+    )
+
+    report = sync_province(registry, store, now=NOW, environ={})
+
+    d1, d2, c05 = report.communes
+    assert d1.state == FAILED and "«" in d1.error and "không hợp lệ" in d1.error
+    assert "danh sách xã" in d1.error
+    assert d2.state == FAILED and d2.error.startswith("Không tìm thấy «")
+    assert c05.state == DONE
+    assert (
+        store.version("D1") is None
+        and "không hợp lệ" in store.status().set_index("commune").loc["D1", "error"]
+    )
