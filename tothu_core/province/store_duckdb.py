@@ -86,6 +86,8 @@ class DuckDBStore(Store):
     def _session(self) -> Iterator[Session]:
         with self._lock, translated_errors(str(self.path), duckdb.Error):
             connection = self._connect()
+            # Text as Arrow large_string: what pandas' own `str` columns hold, so no copy.
+            connection.execute("SET arrow_large_buffer_size = true")
             try:
                 connection.begin()
                 try:
