@@ -461,10 +461,15 @@ class FakeSheetsServer:
         """An adapter to mount on "https://": Google's hosts are answered by this server."""
         return RedirectAdapter(self.base_url, pool_maxsize=pool_maxsize)
 
-    def authorized_session(self, credentials_info: dict) -> AuthorizedSession:
+    def authorized_session(
+        self,
+        credentials_info: dict,
+        *,
+        scopes: tuple[str, ...] = ("https://www.googleapis.com/auth/spreadsheets",),
+    ) -> AuthorizedSession:
         """A google-auth session signed with `credentials_info`, all its traffic to this server."""
         credentials = service_account.Credentials.from_service_account_info(
-            credentials_info, scopes=["https://www.googleapis.com/auth/spreadsheets"]
+            credentials_info, scopes=list(scopes)
         )
         adapter = self.http_adapter()
         auth_session = requests.Session()

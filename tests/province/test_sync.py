@@ -364,3 +364,27 @@ def test_a_source_that_cannot_be_one_fails_alone(tmp_path, store):
         store.version("D1") is None
         and "không hợp lệ" in store.status().set_index("commune").loc["D1", "error"]
     )
+
+
+def test_the_fake_answers_quota_and_drive_as_google_does(clock):
+    """Over the minute's quota: Google's 429 body (RESOURCE_EXHAUSTED, the read metric); the
+    next minute serves again. Drive: the fields asked, 404 notFound for a sheet not shared."""
+    with FakeSheetsServer(quota_per_minute=2, clock=clock) as fake:
+        fake.add_spreadsheet("K1", commune_book("K1"))
+        fake.add_spreadsheet("K2", commune_book("K2"), shared=False)
+        session = fake.authorized_session(fake.service_account_info(), scopes=gsheets.SCOPES)
+        url = "https://sheets.googleapis.com/v4/spreadsheets/K1"
+        assert [session.get(url).status_code for _ in range(3)] == [200, 200, 429]
+        error = session.get(url).json()["error"]
+        assert error["code"] == 429 and error["status"] == "RESOURCE_EXHAUSTED"
+        assert error["message"].startswith("Quota exceeded for quota metric 'Read requests'")
+        clock.sleep(60)
+        assert session.get(url).status_code == 200
+
+        drive = "https://www.googleapis.com/drive/v3/files/"
+        answer = session.get(drive + "K1", params={"fields": "modifiedTime,name"}).json()
+        assert set(answer) == {"modifiedTime", "name"}
+        assert session.get(drive + "K1").json()["mimeType"].endswith("spreadsheet")
+        missing = session.get(drive + "K2", params={"fields": "modifiedTime"})
+        assert missing.status_code == 404
+        assert missing.json()["error"]["errors"][0]["reason"] == "notFound"
