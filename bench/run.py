@@ -161,6 +161,7 @@ def work_core(args) -> dict:
             "entries": len(ds.meetings),
         },
         "errors": len(ds.errors),
+        "problems": len(ds.problems),
         "file_mb": Path(args.workbook).stat().st_size / 2**20,
         "month": month.strftime(contract.MONTH_FORMAT),
         "read_raw_s": read_raw_s,
@@ -636,6 +637,18 @@ def _core_lines(core: dict) -> list[str]:
             f"| {_wall_cpu(c, 'trend_first_s', 'trend')} | {c['rss_peak_mb']:.0f} |"
         )
     ok = [n for n in scales if "failed" not in core[n]]
+    validation = ", ".join(
+        f"{n} xã {_s(core[n]['cpu_s']['validate'])} s"
+        + (f" ({core[n]['problems']:,} problems)" if "problems" in core[n] else "")
+        for n in ok
+        if "validate" in core[n].get("cpu_s", {})
+    )
+    if validation:
+        lines += [
+            "",
+            "Validation alone, CPU seconds (`read_dataset` on the cells already read, first call "
+            f"in a fresh process; each distinct cell of a column parsed once): {validation}.",
+        ]
     lines += ["", "Each figure for one month, first call (seconds):", ""]
     lines.append("| figure | " + " | ".join(f"{n} xã" for n in ok) + " |")
     lines.append("|---|" + "---:|" * len(ok))
