@@ -141,9 +141,21 @@ else:
         fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
         fig.update_xaxes(tickformat="%m/%Y", title=None)
         fig.add_vline(x=month.to_timestamp(), line_dash="dot", line_color="#6b7280")
+        if len(still_open):
+            fig.add_vrect(
+                x0=(still_open[0].to_timestamp() - pd.Timedelta(days=15)),
+                x1=(still_open[-1].to_timestamp() + pd.Timedelta(days=15)),
+                fillcolor="#9ca3af",
+                opacity=0.2,
+                line_width=0,
+            )
         fig.update_layout(legend_title_text="")
         show_chart(fig, height=320)
-    st.caption("Đường chấm: tháng đang xem. Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
+    notes = ["Đường chấm: tháng đang xem."]
+    if len(still_open):
+        notes.append("Vùng xám: tháng còn đang nhận báo cáo, số liệu chưa đủ.")
+    notes.append("Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
+    st.caption(" ".join(notes))
 
 st.subheader("Tổ cần quan tâm")
 attention = ctx.memo(

@@ -96,6 +96,9 @@ def test_attention_and_missing_tables_name_the_commune(tables, month):  # noqa: 
     attention = rollup.attention(stacked(tables, "attention"), month, NAMES)
     table = views.attention_table(attention)
     assert list(table.columns) == ["Xã, phường", "Xã cũ", "Ấp", "Mã tổ", "Tên tổ", "Lý do"]
+    # Without any former commune of its own, the column would only repeat the commune.
+    alone = views.attention_table(attention[attention["commune"] == "X002"])
+    assert "Xã cũ" not in alone.columns and len(alone) == (attention["commune"] == "X002").sum()
     assert set(table["Xã, phường"]) <= {"Xã Mỹ Thạnh", "Xã Phú Túc"}
     missing = views.missing_table(stacked(tables, "missing"), NAMES)
     assert set(missing["Xã, phường"]) <= {"Xã Mỹ Thạnh", "Xã Phú Túc"}

@@ -88,7 +88,6 @@ def drilldown_table(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "Cấp": frame["level"].map(LEVEL_NAMES),
             "Tên": indent + frame["label"].astype(str),
-            "Xã, phường": frame["commune_name"],
             "Mã ấp": frame["hamlet_id"].astype(object).where(frame["hamlet_id"].notna(), ""),
         }
     )
@@ -98,9 +97,10 @@ def drilldown_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def attention_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """`rollup.attention` with the commune pages' headers, plus the commune."""
+    """`rollup.attention` with the commune pages' headers, plus the commune (and the former
+    commune, when some group's differs from its commune: otherwise it repeats the name)."""
     headers = contract.DERIVED_HEADERS["attention"]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "Xã, phường": frame["commune_name"],
             "Xã cũ": frame["former_commune"],
@@ -110,6 +110,8 @@ def attention_table(frame: pd.DataFrame) -> pd.DataFrame:
             headers["reasons"]: frame["reasons"],
         }
     ).reset_index(drop=True)
+    merged = (frame["former_commune"] != frame["commune_name"]).fillna(False).any()
+    return out if merged else out.drop(columns="Xã cũ")
 
 
 def missing_table(frame: pd.DataFrame, names) -> pd.DataFrame:
