@@ -333,9 +333,7 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
         # Each distinct cell is cleaned, checked and parsed once; `codes` maps it to its rows.
         cells = distinct(list(map(itemgetter(index), body)))
         codes = cells.codes
-        values = pd.Series(
-            [_clean(v) if isinstance(v, str) else v for v in cells.values], dtype=object
-        )
+        values = pd.Series([_clean(v) for v in cells.values], dtype=object)
         broken_once = _formula_errors(values)
         broken = cells.expand(broken_once)
         if broken_once.any():
