@@ -120,10 +120,6 @@ def _open_store(url: str | None, data_dir: str):
     return open_store(url, Path(data_dir))
 
 
-def store():
-    return _open_store(*_store_location())
-
-
 @dataclass
 class ProvinceData:
     """The roll-up frames of every commune as stored at one version, and figures memoised."""
@@ -441,7 +437,9 @@ def run() -> None:
 
         def refusal() -> None:
             st.title("Không có quyền truy cập")
-            st.markdown(access.COMMUNE_NOT_IN_REGISTRY.format(commune=viewer.commune))
+            st.markdown(
+                access.COMMUNE_NOT_IN_REGISTRY.format(commune=escape_markdown(viewer.commune))
+            )
             sign_out_button()
 
         st.navigation([st.Page(refusal, title="Không có quyền", icon=":material/block:")]).run()

@@ -22,7 +22,9 @@ deadline_day = ctx.settings.deadline_day
 now = office_now()
 one_commune = len(names) == 1
 
-st.title("Tổng hợp các xã" if not one_commune else f"Tổng hợp {next(iter(names.values()))}")
+# A registry's names are typed by people: shown as text, never as Markdown.
+only = escape_markdown(next(iter(names.values()))) if one_commune else ""
+st.title(f"Tổng hợp {only}" if one_commune else "Tổng hợp các xã")
 st.caption(escape_markdown(views.last_sync_text(ctx.status)))
 
 month = _province.month_picker(ctx)

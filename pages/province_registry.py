@@ -37,7 +37,7 @@ for problem in current.problems:
     st.warning(escape_markdown(problem.message), icon=":material/warning:")
 saved = st.session_state.pop(KEY_SAVED, None)
 if saved:
-    st.success(saved, icon=":material/check_circle:")
+    st.success(escape_markdown(saved), icon=":material/check_circle:")
 
 st.dataframe(
     pd.DataFrame(

@@ -346,3 +346,15 @@ def test_a_registry_that_cannot_be_read_is_one_sentence(province, monkeypatch):
         f"Không đọc được danh sách xã {province / 'khong-co.csv'}"
     )
     assert not at.dataframe and not at.metric
+
+
+def test_names_typed_in_the_registry_show_as_text(province, monkeypatch, tmp_path):
+    typed = "Xã *Mỹ* Thạnh <b>mới</b>"
+    registry = tmp_path / "danh-sach-xa.csv"
+    registry.write_text(REGISTRY.replace("Xã Mỹ Thạnh", typed), encoding="utf-8")
+    monkeypatch.setenv("TOTHU_REGISTRY", str(registry))
+    at = start(COMMUNE)
+    title = at.title[0].value
+    assert plain(title) == f"Tổng hợp {typed}" and title != plain(title)
+    at = start({"username": "xa9", "commune": "X*9", "role": None})
+    assert "X\\*9" in at.markdown[0].value
