@@ -578,3 +578,21 @@ def test_rows_the_database_mixed_up_are_put_back_in_order():
         "v": [2, 4, 1, 3],
     }
     assert _in_commune_order(runs) is runs
+
+
+def test_line_breaks_in_one_commune_do_not_disturb_the_others(store):
+    """A cell with Alt+Enter lines (and a lone carriage return) next to plain communes."""
+    plain = pd.DataFrame({"situation": pd.Series(["Tổ họp đủ", None], dtype="str")})
+    broken = pd.DataFrame(
+        {"situation": pd.Series(["Dòng 1\nDòng 2", "a\rb", 'x\r\n"y"'], dtype="str")}
+    )
+    store.replace_commune("X001", {"rollup.t": plain}, [], version=None, synced_at=SYNCED)
+    store.replace_commune("X002", {"rollup.t": broken}, [], version=None, synced_at=SYNCED)
+    store.replace_commune("X003", {"rollup.t": plain}, [], version=None, synced_at=SYNCED)
+
+    stacked = store.read_table("rollup.t")
+
+    assert stacked["commune"].value_counts().to_dict() == {"X001": 2, "X002": 3, "X003": 2}
+    for code, frame in (("X001", plain), ("X002", broken), ("X003", plain)):
+        part = stacked[stacked["commune"] == code].drop(columns="commune").reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, frame, check_exact=True)

@@ -38,7 +38,7 @@ class _DuckDBSession(Session):
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         return self.connection.execute(sql.replace("%s", "?"), list(params)).fetchall()
 
-    def arrow(self, sql: str, params: Sequence, kinds) -> pa.Table:
+    def arrow(self, sql: str, params: Sequence, kinds, *, breaks: bool = True) -> pa.Table:
         return self.connection.sql(sql.replace("%s", "?"), params=list(params)).to_arrow_table()
 
     def insert(self, sql_table: str, table: pa.Table) -> None:

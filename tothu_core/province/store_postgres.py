@@ -35,7 +35,7 @@ class _PostgresSession(Session):
     def rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
         return self.connection.execute(sql, list(params) or None).fetchall()
 
-    def arrow(self, sql: str, params: Sequence, kinds) -> pa.Table:
+    def arrow(self, sql: str, params: Sequence, kinds, *, breaks: bool = True) -> pa.Table:
         names = [name for name, _kind in kinds]
         buffer = io.BytesIO()
         query = sql
@@ -54,7 +54,8 @@ class _PostgresSession(Session):
         return pacsv.read_csv(
             buffer,
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            # Without line breaks in values Arrow parses blocks in parallel, twice as fast.
+            parse_options=pacsv.ParseOptions(newlines_in_values=breaks),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: ARROW_TYPES[kind] for name, kind in kinds},
                 null_values=[""],
@@ -105,7 +106,9 @@ class PostgresStore(Store):
                 connection = psycopg.connect(
                     self.url,
                     connect_timeout=_CONNECT_SECONDS,
-                    options="-c TimeZone=UTC -c DateStyle=ISO,YMD",
+                    # A scan starts at the table's first row (not midway, joining another
+                    # scan), so each commune's rows come back as one run.
+                    options="-c TimeZone=UTC -c DateStyle=ISO,YMD -c synchronize_seqscans=off",
                 )
             except psycopg.ProgrammingError as exc:
                 raise StoreError(f"Địa chỉ kho dữ liệu không đúng dạng: {exc}") from exc
