@@ -158,6 +158,10 @@ else:
         notes.append("Vùng xám: tháng còn đang nhận báo cáo, số liệu chưa đủ.")
     notes.append("Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
     st.caption(" ".join(notes))
+with st.expander("Bảng theo tháng và tải về"):
+    table_with_downloads(
+        views.trend_table(trend), slug="dien-bien-theo-thang", ctx=scope, key="province_trend"
+    )
 
 st.subheader("Tổ cần quan tâm")
 attention = ctx.memo(

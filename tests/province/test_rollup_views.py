@@ -35,6 +35,15 @@ def test_the_commune_table_keeps_the_figures_under_vietnamese_headers(tables):  
     ]
 
 
+def test_the_trend_table_is_one_row_per_month(tables):  # noqa: F811
+    trend = rollup.trend(stacked(tables, "months"))
+    table = views.trend_table(trend)
+    # 8 months of entries (03–10/2026), then the sync's month 11/2026.
+    assert list(table["Tháng"]) == [f"{m:02d}/2026" for m in range(3, 12)]
+    assert list(table["Số báo cáo đúng hạn"]) == list(trend["on_time"])
+    assert list(table["Đúng hạn (%)"]) == list(trend["on_time_pct"])
+
+
 def test_the_drilldown_table_indents_former_communes_and_hamlets(tables):  # noqa: F811
     detail = rollup.drilldown(
         stacked(tables, "months"),

@@ -71,6 +71,14 @@ def commune_table(frame: pd.DataFrame, attention_counts: pd.Series | None = None
     return out.reset_index(drop=True)
 
 
+def trend_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`rollup.trend`: one row per month, counts and rates, oldest month first."""
+    out = pd.DataFrame({"Tháng": _month(frame["month"])})
+    for key, header in {**COUNT_HEADERS, **RATE_HEADERS}.items():
+        out[header] = frame[key].to_numpy()
+    return out.reset_index(drop=True)
+
+
 def compact_commune_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Name and the five rates only: what fits a 390 px phone."""
     out = pd.DataFrame({"Xã, phường": frame["commune_name"]})
