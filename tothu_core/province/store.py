@@ -457,17 +457,22 @@ class Store(ABC):
 
     def read_frame(self, name: str, code: str) -> pd.DataFrame | None:
         """One commune's frame exactly as saved (index and column labels too), or None."""
-        code = str(code)
         with self._session() as session:
-            catalogue = self._catalogue(session)
-            rows = session.rows(
-                "SELECT details FROM tothu_frames WHERE name = %s AND commune = %s", (name, code)
-            )
-            if name not in catalogue or not rows:
-                return None
-            details = json.loads(rows[0][0])
-            frame, _ = self._decode_rows(session, catalogue[name][0], details, [code], False)
-        return frame
+            return self._frames_in(session, str(code), [name]).get(name)
+
+    def _frames_in(self, session, code: str, names: Iterable[str]) -> dict[str, pd.DataFrame]:
+        """This commune's frames of these names that are stored, in one session."""
+        catalogue = self._catalogue(session)
+        details = dict(
+            session.rows("SELECT name, details FROM tothu_frames WHERE commune = %s", (code,))
+        )
+        frames = {}
+        for name in names:
+            if name in catalogue and name in details:
+                sql_table = catalogue[name][0]
+                decoded = json.loads(details[name])
+                frames[name], _ = self._decode_rows(session, sql_table, decoded, [code], False)
+        return frames
 
     def _decode(self, session, sql_table, details, codes: list[str], every: bool) -> pd.DataFrame:
         """One query for these communes' rows (all of the table's when `every`), decoded,
@@ -536,21 +541,20 @@ class Store(ABC):
 
     def dataset(self, code: str) -> Dataset | None:
         """The Dataset last stored for this commune (None when it never synced)."""
-        code = str(code)
-        frames = {}
-        for name in DATASET_FRAMES:
-            frame = self.read_frame(DATASET_PREFIX + name, code)
-            if frame is None:
-                return None
-            frames[name] = frame
+        names = [DATASET_PREFIX + name for name in DATASET_FRAMES]
+        with self._session() as session:
+            stored = self._frames_in(
+                session, str(code), [*names, PROBLEMS_TABLE, LAYOUTS_TABLE, SOURCE_TABLE]
+            )
+        if not all(name in stored for name in names):
+            return None
+        frames = {name: stored[DATASET_PREFIX + name] for name in DATASET_FRAMES}
         problems = [
             Problem(**{k: _plain(v) for k, v in row.items()})
-            for row in self.problems(code).drop(columns="commune").to_dict("records")
+            for row in stored.get(PROBLEMS_TABLE, problems_frame([])).to_dict("records")
         ]
         layouts = {}
-        for row in self.read_table(LAYOUTS_TABLE, [code]).to_dict("records"):
-            if "frame" not in row:
-                break
+        for row in stored.get(LAYOUTS_TABLE, pd.DataFrame()).to_dict("records"):
             anchor = row["anchor_row"]
             layouts[row["frame"]] = SheetLayout(
                 title=row["title"],
@@ -561,8 +565,8 @@ class Store(ABC):
                 anchor_row=None if pd.isna(anchor) else int(anchor),
             )
         label, url, read_at = "", None, None
-        source = self.read_table(SOURCE_TABLE, [code])
-        if len(source) and "label" in source.columns:
+        source = stored.get(SOURCE_TABLE)
+        if source is not None and len(source):
             first = source.iloc[0]
             label = "" if pd.isna(first["label"]) else first["label"]
             url = None if pd.isna(first["url"]) else first["url"]
