@@ -133,3 +133,15 @@ def test_province_job_syncs_the_registry_as_it_is_at_each_run(tmp_path):
         assert set(store.read_table("dataset.groups")["commune"]) == {"C1", "C2"}
     finally:
         worker.stop()
+
+
+def test_a_bad_pace_is_the_run_s_sentence_not_the_page_s_error(tmp_path):
+    registry = write_registry(tmp_path / "xa.csv", [("C1", "Xã Một", "c1")])
+    secrets = {"store": {"requests_per_minute": "nhanh"}}
+    job = province_job(registry, open_store(None, tmp_path / "kho"), secrets=secrets, environ={})
+    worker = SyncWorker(job, interval=None)
+    try:
+        assert worker.run_now() and worker.wait(60)
+        assert "requests_per_minute" in worker.progress().error
+    finally:
+        worker.stop()

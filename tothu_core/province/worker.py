@@ -166,9 +166,13 @@ def province_job(
     from tothu_core.province.registry import load_registry
 
     environ = os.environ if environ is None else environ
-    connections = connections or Connections(requests_per_minute=requests_per_minute(secrets))
+    kept = [connections]
 
     def job(progress: Callable[[SyncReport], None], force: bool) -> SyncReport:
+        # Built at the first run, not here: a bad `[store] requests_per_minute` becomes the
+        # run's sentence on the page instead of an error while the page starts the worker.
+        if kept[0] is None:
+            kept[0] = Connections(requests_per_minute=requests_per_minute(secrets))
         return sync_province(
             load_registry(registry_path),
             store,
@@ -176,7 +180,7 @@ def province_job(
             environ=environ,
             force=force,
             progress=progress,
-            connections=connections,
+            connections=kept[0],
             deadline_day=deadline_day,
         )
 
