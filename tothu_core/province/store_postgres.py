@@ -21,6 +21,12 @@ from tothu_core.province.tablecodec import ARROW_TYPES
 
 _CONNECT_SECONDS = 10
 _COPY_CHUNK = 1 << 20
+# Times in UTC and ISO form (what Arrow parses); a scan that starts at the table's first
+# row and runs in one process, so rows come back in heap order.
+_OPTIONS = (
+    "-c TimeZone=UTC -c DateStyle=ISO,YMD -c synchronize_seqscans=off "
+    "-c max_parallel_workers_per_gather=0"
+)
 
 
 class _PostgresSession(Session):
@@ -106,9 +112,7 @@ class PostgresStore(Store):
                 connection = psycopg.connect(
                     self.url,
                     connect_timeout=_CONNECT_SECONDS,
-                    # A scan starts at the table's first row (not midway, joining another
-                    # scan), so each commune's rows come back as one run.
-                    options="-c TimeZone=UTC -c DateStyle=ISO,YMD -c synchronize_seqscans=off",
+                    options=_OPTIONS,
                 )
             except psycopg.ProgrammingError as exc:
                 raise StoreError(f"Địa chỉ kho dữ liệu không đúng dạng: {exc}") from exc
