@@ -26,6 +26,9 @@ from tothu_core.people.access import GOOGLE, LOCAL, ProvinceViewer
 from tothu_core.people.accounts import AccountStore, default_accounts_path
 from tothu_core.people.sign_in_limit import AttemptWindow
 from tothu_core.province import rollup
+from tothu_core.province.registry import load_registry, registry_location
+from tothu_core.province.store import open_store, store_url
+from tothu_core.province.worker import SyncWorker, province_job
 from tothu_core.settings import Settings
 from tothu_core.textnorm import escape_markdown
 
@@ -62,8 +65,6 @@ REGISTRY_UNREADABLE = "Không đọc được danh sách xã {path}: {error}"
 
 def registry_path() -> Path | None:
     """The registry configured (`[province] registry` or TOTHU_REGISTRY), or None."""
-    from tothu_core.province.registry import registry_location
-
     return registry_location(secrets=_shared.secrets(), environ=os.environ)
 
 
@@ -82,8 +83,6 @@ def province_mode() -> bool:
 @st.cache_resource(show_spinner=False)
 def _registry(path: str, stamp: tuple):
     """The registry file, read again only when it changed on disk (mtime and size)."""
-    from tothu_core.province.registry import load_registry
-
     return load_registry(Path(path))
 
 
@@ -97,7 +96,9 @@ def registry():
     try:
         return _registry(str(path), stamp)
     except TothuError as error:
-        st.error(REGISTRY_UNREADABLE.format(path=path, error=escape_markdown(error)))
+        st.error(
+            REGISTRY_UNREADABLE.format(path=escape_markdown(path), error=escape_markdown(error))
+        )
         st.stop()
 
 
@@ -106,8 +107,6 @@ def forget_registry() -> None:
 
 
 def _store_location() -> tuple[str | None, str]:
-    from tothu_core.province.store import store_url
-
     return store_url(secrets=_shared.secrets(), environ=os.environ), str(
         _shared.settings().data_dir
     )
@@ -115,8 +114,6 @@ def _store_location() -> tuple[str | None, str]:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None, data_dir: str):
-    from tothu_core.province.store import open_store
-
     return open_store(url, Path(data_dir))
 
 
@@ -198,8 +195,6 @@ def province_data(*, force: bool = False) -> ProvinceData:
 def _worker(path: str, url: str | None, data_dir: str, deadline_day: int):
     """One sync thread for the server; it starts without a first run (a person asks for it,
     or the scheduled `python -m tothu_core sync` keeps the store fresh)."""
-    from tothu_core.province.worker import SyncWorker, province_job
-
     job = province_job(
         Path(path), _open_store(url, data_dir), secrets=_shared.secrets(), deadline_day=deadline_day
     )
