@@ -481,7 +481,7 @@ def test_an_unknown_store_url_is_a_vietnamese_configuration_error(tmp_path):
     assert "bímật" not in message and "***" in message
 
 
-def test_an_unreachable_server_is_a_configuration_error_naming_where(tmp_path, postgres_url):
+def test_an_unreachable_server_is_a_configuration_error_naming_where(tmp_path):
     closed = free_port()
     url = f"postgresql://tothu:bímật@127.0.0.1:{closed}/tonghop"
 
