@@ -215,6 +215,21 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server
     assert "Xã Mỹ Thạnh" in text and "Xã Phú Túc" in text and "Tổ sinh hoạt (%)" in text
     assert caught.value.suggested_filename.startswith("tong-hop-cac-xa")
 
+    # The registry on a phone: a new commune with a code already taken is refused, the
+    # fields keep what was typed, and the file is unchanged.
+    go_to(app, "Danh sách xã")
+    registry = province_server.data_dir.parent / "danh-sach-xa.csv"
+    before = registry.read_bytes()
+    for label, value in (("Mã xã", "X002"), ("Tên xã", "Xã Long Hòa"), ("Nguồn dữ liệu", "x.xlsx")):
+        app.main.get_by_label(label, exact=True).fill(value)
+    app.main.get_by_role("button", name="Lưu xã này").tap()
+    app.settle()
+    expect(app.main.get_by_text("trùng với xã thứ 2")).to_be_visible()
+    expect(app.main.get_by_label("Tên xã", exact=True)).to_have_value("Xã Long Hòa")
+    assert registry.read_bytes() == before
+    assert_fits_phone(app)
+    app.screenshot("province-registry-phone")
+
     # The same server, a commune's account: its commune only, no registry.
     other = phone(province_server)
     sign_in(other, "xa2")
