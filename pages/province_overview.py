@@ -15,6 +15,7 @@ from tothu_core.textnorm import escape_markdown
 
 _CARD_WIDTH = 170
 ATTENTION_SHOWN = 10
+CHART_COMMUNES = 15
 
 ctx = _province.context()
 names = ctx.names
@@ -82,14 +83,20 @@ if not one_commune:
             key="province_communes",
             placeholder="–",
         )
-    chart = per_commune.dropna(subset=["meeting_pct"]).sort_values("meeting_pct")
+    # On a phone a bar per commune of a whole province would run for metres: the lowest ones.
+    chart = per_commune.dropna(subset=["meeting_pct"]).sort_values("meeting_pct", kind="stable")
+    lowest = len(chart) > CHART_COMMUNES
+    chart = chart.head(CHART_COMMUNES).iloc[::-1]
     if len(chart):
+        title = f"Tỷ lệ tổ sinh hoạt tháng {month:%m/%Y}"
+        if lowest:
+            title = f"{CHART_COMMUNES} xã có tỷ lệ tổ sinh hoạt thấp nhất, tháng {month:%m/%Y}"
         fig = px.bar(
             chart.assign(name=chart_text(chart["commune_name"])),
             x="meeting_pct",
             y="name",
             orientation="h",
-            title=f"Tỷ lệ tổ sinh hoạt tháng {month:%m/%Y}",
+            title=title,
             labels={"meeting_pct": "Tổ sinh hoạt (%)", "name": ""},
         )
         fig.update_xaxes(range=[0, 105], ticksuffix="\u00a0%")
