@@ -170,3 +170,38 @@ def test_the_app_saves_in_the_background(workbook, tmp_path):
         time.sleep(0.05)
 
     assert_same(warm.load(source.version()), read)
+
+
+def test_the_app_after_a_restart_shows_the_same_page_without_reading(monkeypatch, tmp_path):
+    """The app itself (AppTest of app.py): a server restart is a cleared resource cache."""
+    import streamlit as st
+
+    from tests.app_support import app, use_workbook
+    from tests.figures.test_assignment_view import leadership_book
+    from tothu_core.province.store_duckdb import DuckDBStore
+
+    path = use_workbook(monkeypatch, leadership_book(), tmp_path)
+    reads = []
+    real_read = WorkbookSource.read_raw
+
+    def counted(self):
+        reads.append(self.path)
+        return real_read(self)
+
+    monkeypatch.setattr(WorkbookSource, "read_raw", counted)
+    st.cache_resource.clear()
+    first = app(cadre="CB01", query={"thang": "10-2016"})
+    assert not first.exception and reads == [path]
+    shown = {m.label: m.value for m in first.metric}
+    saved = DuckDBStore(tmp_path / "data" / WARM_FILE_NAME)
+    deadline = time.monotonic() + 30
+    while saved.status().empty and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    st.cache_resource.clear()
+    again = app(cadre="CB01", query={"thang": "10-2016"})
+
+    assert not again.exception
+    assert {m.label: m.value for m in again.metric} == shown
+    assert reads == [path]
+    st.cache_resource.clear()
