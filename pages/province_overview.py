@@ -10,6 +10,7 @@ from pages import _province
 from pages._shared import chart_text, show_chart, table_with_downloads
 from tothu_core.clock import office_now
 from tothu_core.figures import headline
+from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_xlsx_bytes
 from tothu_core.province import rollup, views
 from tothu_core.textnorm import escape_markdown
 
@@ -130,6 +131,33 @@ table_with_downloads(
     placeholder="–",
     empty_message="Xã này chưa có số liệu.",
 )
+if not one_commune:
+
+    def every_commune() -> bytes:
+        """Built only when the button is pressed: every commune, former commune and hamlet."""
+        table = views.drilldown_table(
+            ctx.memo(
+                ("drilldown_all", month),
+                lambda: rollup.drilldown(
+                    ctx.table("months"),
+                    ctx.table("former_months"),
+                    ctx.table("hamlet_months"),
+                    month,
+                    names,
+                ),
+            )
+        )
+        return to_xlsx_bytes(table, sheet_name="chi-tiet-moi-xa")
+
+    st.download_button(
+        "⬇ Tải chi tiết mọi xã (Excel)",
+        data=every_commune,
+        on_click="ignore",
+        file_name=export_filename("chi-tiet-moi-xa", ext="xlsx", month=f"{month:%m/%Y}"),
+        mime=MIME_TYPES["xlsx"],
+        key="province_drilldown_all",
+        width="stretch",
+    )
 
 st.subheader("Diễn biến qua các tháng")
 if len(months) < 2:

@@ -206,6 +206,17 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server
     assert rows[1].startswith('"Xã, phường",Xã Phú Túc,')
     assert all("Mỹ Thạnh" not in row for row in rows) and len(rows) == 1 + 1 + 6
 
+    # Every commune, former commune and hamlet in one workbook, built when tapped.
+    with app.page.expect_download() as caught:
+        app.main.get_by_role("button", name="⬇ Tải chi tiết mọi xã (Excel)").tap()
+    saved = downloads / caught.value.suggested_filename
+    caught.value.save_as(saved)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(saved, read_only=True).active
+    levels = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert levels == (["Xã, phường"] + ["Ấp"] * 6) * 2
+
     app.main.get_by_text("Bảng đầy đủ và tải về").tap()
     with app.page.expect_download() as caught:
         app.main.get_by_role("button", name="⬇ Tải CSV").first.tap()

@@ -386,28 +386,34 @@ def drilldown(
     top = top[top["commune"].isin(wanted)]
     former = by_former_commune(former_months, month, names, wanted)
     hamlets = by_hamlet(hamlet_months, month, names, wanted)
-    parts = []
-    for code, commune_row in top.groupby("commune", sort=False):
-        parts.append(commune_row.assign(level=LEVEL_COMMUNE, label=commune_row["commune_name"]))
-        formers = former[former["commune"] == code]
-        mine = hamlets[hamlets["commune"] == code]
-        split = len(formers) > 1
-        for name, former_row in formers.groupby("former_commune", sort=False):
-            if split:
-                parts.append(
-                    former_row.assign(level=LEVEL_FORMER, label=former_row["former_commune"])
-                )
-            parts.append(
-                mine[mine["former_commune"] == name].assign(
-                    level=LEVEL_HAMLET, label=lambda f: f["hamlet_name"]
-                )
-            )
+    # Sorted by keys (commune, former commune, hamlet in the sheet's order), not in a loop:
+    # the whole province is 124 communes and ~2,000 hamlets.
+    rank = {code: i for i, code in enumerate(top["commune"])}
+    former = former.assign(_former=former.groupby("commune", sort=False).cumcount() + 1)
+    order = former.set_index(["commune", "former_commune"])["_former"]
+    split = former.groupby("commune")["former_commune"].transform("size") > 1
+    hamlet_former = pd.MultiIndex.from_frame(hamlets[["commune", "former_commune"]])
+    parts = [
+        top.assign(level=LEVEL_COMMUNE, label=top["commune_name"], _former=0, _row=0),
+        former[split.to_numpy()].assign(
+            level=LEVEL_FORMER, label=lambda f: f["former_commune"], _row=0
+        ),
+        hamlets.assign(
+            level=LEVEL_HAMLET,
+            label=hamlets["hamlet_name"],
+            _former=order.reindex(hamlet_former).to_numpy(),
+            _row=hamlets.groupby("commune", sort=False).cumcount() + 1,
+        ),
+    ]
+    parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["level", "label", "commune", "former_commune", "hamlet_id"])
     out = pd.concat(parts, ignore_index=True)
+    out["_commune"] = out["commune"].map(rank)
+    out = out.sort_values(["_commune", "_former", "_row"], kind="stable", ignore_index=True)
+    out = out.drop(columns=["_commune", "_former", "_row"])
     front = ["level", "label", "commune", "commune_name", "former_commune", "hamlet_id"]
-    out = out.reindex(columns=front + [c for c in out.columns if c not in front])
-    return out
+    return out.reindex(columns=front + [c for c in out.columns if c not in front])
 
 
 def attention(
