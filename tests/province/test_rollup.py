@@ -184,6 +184,10 @@ def test_drilldown_commune_then_former_commune_then_hamlets(tables):
         for column in ("groups", "groups_met", "households_present", "expected", "on_time"):
             assert hamlets[column].sum() == top[column]
     assert list(table[table["commune"] == "X003"]["level"]) == ["commune"]
+    # Communes in the registry's order, each one's rows together; hamlets in the sheet's order.
+    assert list(dict.fromkeys(table["commune"])) == ["X001", "X002", "X003"]
+    assert list(table["commune"]) == sorted(table["commune"])
+    assert list(x002["hamlet_id"].dropna()) == [f"X002-A{i}" for i in range(1, 7)]
 
 
 def test_needs_attention_is_the_commune_list(tables, communes):
