@@ -461,5 +461,6 @@ class _CommuneJob:
             self.store.record_failure(self.code, message, at=at)
         except Exception as exc:
             message = f"{message} (chưa ghi được lỗi vào kho: {exc})"
-        tell(line, FAILED, error=message)
+        # the failure says it all (a version that could not be asked adds nothing to it)
+        tell(line, FAILED, error=message, note="")
         return failure
