@@ -32,6 +32,8 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 START_TIMEOUT = 60.0
 # A rerun of a page on the 1-commune demo takes well under a second; this is the ceiling.
 RUN_TIMEOUT_MS = 45_000
+# How long a tapped selectbox may take to open its list before the tap is made again.
+LIST_TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 1400}
 SCRIPT_STATE = "data-test-script-state"
 RUNNING = f'[data-testid="stApp"][{SCRIPT_STATE}="running"]'
@@ -213,13 +215,17 @@ class StreamlitPage:
         (at most three times) until the box shows it after the run.
         """
         box = (scope or self.page).get_by_role("combobox", name=label, exact=True)
+        listbox = self.page.get_by_role("listbox", name=label)
+        text = option
         for _attempt in range(3):
             box.click()
-            choice = (
-                self.page.get_by_role("listbox", name=label)
-                .get_by_role("option", name=option, exact=isinstance(option, str))
-                .first
-            )
+            try:
+                # A tap that lands while a rerun redraws the box opens nothing: tap again.
+                listbox.wait_for(timeout=LIST_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                self.settle(expect_run=False)
+                continue
+            choice = listbox.get_by_role("option", name=option, exact=isinstance(option, str)).first
             text = choice.inner_text().strip()
             choice.click()
             self.settle()
