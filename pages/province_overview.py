@@ -31,7 +31,22 @@ st.caption(escape_markdown(views.last_sync_text(ctx.status)))
 
 month = _province.month_picker(ctx)
 if month is None:
-    st.info("Chưa có số liệu tổng hợp: chưa xã nào được đồng bộ. Hãy mở trang «Đồng bộ dữ liệu».")
+    if not names:
+        ask = (
+            "hãy thêm ở trang «Danh sách xã»."
+            if ctx.viewer.may_manage_registry
+            else "vui lòng báo người quản trị cấp tỉnh."
+        )
+        st.info(f"Danh sách xã chưa có xã, phường nào: {ask}")
+    elif one_commune:
+        st.info(
+            f"Chưa có số liệu tổng hợp của {only}: xã chưa được đồng bộ thành công lần nào. "
+            "Trang «Đồng bộ dữ liệu» cho biết lý do."
+        )
+    else:
+        st.info(
+            "Chưa có số liệu tổng hợp: chưa xã nào được đồng bộ. Hãy mở trang «Đồng bộ dữ liệu»."
+        )
     st.stop()
 scope = _province.export_scope(ctx, month)
 

@@ -358,3 +358,58 @@ def test_names_typed_in_the_registry_show_as_text(province, monkeypatch, tmp_pat
     assert plain(title) == f"Tổng hợp {typed}" and title != plain(title)
     at = start({"username": "xa9", "commune": "X*9", "role": None})
     assert "X\\*9" in at.markdown[0].value
+
+
+def test_a_registry_without_any_commune(tmp_path, monkeypatch):
+    """Every page opens on an empty list, and says what to do."""
+    from streamlit import cache_resource
+
+    registry = tmp_path / "danh-sach-xa.csv"
+    registry.write_text("Mã xã,Tên xã,Nguồn dữ liệu,Ghi chú\n", encoding="utf-8")
+    monkeypatch.setenv("TOTHU_REGISTRY", str(registry))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(tmp_path / "data"))
+    cache_resource.clear()
+    at = start(ADMIN)
+    assert at.info[0].value == (
+        "Danh sách xã chưa có xã, phường nào: hãy thêm ở trang «Danh sách xã»."
+    )
+    at = start(STAFF, page="province_sync")
+    assert "**0 xã**: 0 đã đồng bộ, 0 lỗi lần gần nhất, 0 chưa đồng bộ." in texts(at)
+    assert at.info[-1].value == "Không có dòng nào."
+    assert "vui lòng báo người quản trị" in start(STAFF).info[0].value
+    cache_resource.clear()
+
+
+def test_a_commune_never_synced_is_told_so_on_its_overview():
+    at = start({"username": "xa3", "commune": "X003", "role": None})
+    assert at.info[0].value.startswith("Chưa có số liệu tổng hợp của Xã Tân Lợi: xã chưa được")
+    at.switch_page("pages/province_sync.py").run()
+    assert any(FAILURE in plain(e.value) for e in at.error)
+    assert "X001" not in texts(at) and "Mỹ Thạnh" not in texts(at)
+
+
+def test_a_province_account_on_a_communes_app_is_told_why(tmp_path, monkeypatch):
+    """The commune's own app (no registry) with the same accounts file: a province account
+    gets one sentence instead of the sign-in form again; a cadre's account signs in."""
+    from tests.app_support import use_workbook
+
+    monkeypatch.delenv("TOTHU_REGISTRY", raising=False)
+    use_workbook(
+        monkeypatch, generate_workbook(months=2, end_month="10/2026", today=NOW.date()), tmp_path
+    )
+    accounts = AccountStore(
+        tmp_path / "accounts.json",
+        hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+    )
+    accounts.set_password("tinh", PASSWORD, cadre_id=None, province_role="province")
+    accounts.set_password("lan", PASSWORD, cadre_id="CB01", commune="X001")
+    at = start()
+    for username in ("tinh", "lan"):
+        at.text_input(key="auth_form_username").input(username)
+        at.text_input(key="auth_form_password").input(PASSWORD)
+        at.button[0].click().run()
+        if username == "tinh":
+            assert plain(at.error[0].value).startswith(
+                "Tài khoản «tinh» dùng cho trang tổng hợp toàn tỉnh"
+            )
+    assert at.title[0].value == "Tổng quan"

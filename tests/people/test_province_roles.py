@@ -118,3 +118,34 @@ def test_google_emails_from_the_province_table():
     names = access.province_role_names(secrets)
     assert names[access.PROVINCE_STAFF] == "Ban Tổ chức Tỉnh ủy"
     assert names[access.PROVINCE_ADMIN] == access.PROVINCE_ROLE_NAMES[access.PROVINCE_ADMIN]
+
+
+def test_a_role_given_at_reset_replaces_the_one_kept(store):
+    """Narrowing a province account to one commune must not leave it seeing every commune."""
+    store.set_password("tinh", PASSWORD, cadre_id=None, province_role="province")
+    store.set_password("tinh", PASSWORD, cadre_id=None, commune="X002")
+    info = store.sign_in("tinh", PASSWORD)
+    assert (info.commune, info.province_role) == ("X002", None)
+    viewer = access.province_viewer_for_account(
+        info.username, commune=info.commune, province_role=info.province_role
+    )
+    assert viewer.communes(CODES) == ["X002"] and not viewer.may_sync
+    store.set_password("tinh", PASSWORD, cadre_id=None, province_role="province_admin")
+    info = store.sign_in("tinh", PASSWORD)
+    assert (info.commune, info.province_role) == (None, "province_admin")
+    with pytest.raises(AccountError, match="một xã .* hoặc mọi xã"):
+        store.set_password("tinh", PASSWORD, cadre_id=None, commune="X1", province_role="province")
+    assert store.get("tinh").province_role == "province_admin"
+
+
+def test_a_province_account_is_told_why_the_communes_app_refuses_it(store):
+    """The commune app signs in by cadre: an account with none gets a sentence, not a blank."""
+    store.set_password("tinh", PASSWORD, cadre_id=None, province_role="province")
+    with pytest.raises(AccessDenied, match="«tinh» dùng cho trang tổng hợp toàn tỉnh"):
+        store.verify("tinh", PASSWORD)
+    # A wrong password is still the one refusal for everybody.
+    with pytest.raises(AccessDenied) as refused:
+        store.verify("tinh", "sai-mat-khau-1")
+    assert str(refused.value) == store.refusal
+    store.set_password("tinh", PASSWORD, cadre_id="CB07")
+    assert store.verify("tinh", PASSWORD) == "CB07"

@@ -69,6 +69,15 @@ MISSING_CADRE = (
     "tài khoản mới «{username}»."
 )
 BAD_PROVINCE_ROLE = "Vai trò cấp tỉnh «{role}» không có; hãy dùng một trong: {roles}."
+BOTH_PROVINCE_SCOPES = (
+    "Tài khoản «{username}» chỉ xem được một xã (--commune) hoặc mọi xã (--province), không "
+    "thể cả hai: hãy chọn một."
+)
+NO_CADRE_FOR_APP = (
+    "Tài khoản «{username}» dùng cho trang tổng hợp toàn tỉnh, không gắn với Mã cán bộ nào nên "
+    "không đăng nhập được ứng dụng của xã. Vui lòng nhờ người quản trị giao Mã cán bộ (lệnh "
+    "«python -m tothu_core account reset {username} --cadre MÃ_CÁN_BỘ»)."
+)
 # The province roles an account may hold (keys; the names people read are in access).
 PROVINCE_ROLES = ("province", "province_admin")
 BROKEN_FILE = (
@@ -224,7 +233,9 @@ class AccountStore:
         """Create the account or replace its password (which also unlocks it).
 
         `cadre_id=None` keeps the cadre of an existing account, and `commune` /
-        `province_role` None keep theirs. A new account needs at least one of the three.
+        `province_role` both None keep its province scope; the one given replaces it (an
+        account sees one commune or every one, never keeps a wider role when narrowed). A
+        new account needs at least one of the three.
         """
         key = self._require_username(username)
         password = _normalize_password(password)
@@ -235,17 +246,21 @@ class AccountStore:
             raise AccountError(BAD_PROVINCE_ROLE.format(role=province_role, roles=roles))
         cadre = (cadre_id or "").strip()
         commune = (commune or "").strip() or None
+        if commune and province_role:
+            raise AccountError(BOTH_PROVINCE_SCOPES.format(username=key))
         # Hash before taking the file lock: it is the slow part and needs no shared state.
         password_hash = self._hasher.hash(password)
         with self._transaction() as accounts:
             existing = accounts.get(key)
             if existing is None and not (cadre or commune or province_role):
                 raise AccountError(MISSING_CADRE.format(username=key))
+            if existing is not None and not (commune or province_role):
+                commune, province_role = existing.commune, existing.province_role
             accounts[key] = _Account(
                 cadre_id=cadre or (existing.cadre_id if existing else ""),
                 password_hash=password_hash,
-                commune=commune or (existing.commune if existing else None),
-                province_role=province_role or (existing.province_role if existing else None),
+                commune=commune,
+                province_role=province_role,
             )
 
     @property
@@ -255,8 +270,15 @@ class AccountStore:
         return WRONG_CREDENTIALS.format(minutes=minutes, attempts=self.max_attempts)
 
     def verify(self, username: str, password: str) -> str:
-        """The cadre id of a correct sign-in; AccessDenied (always `refusal`) otherwise."""
-        return self.sign_in(username, password).cadre_id
+        """The cadre id of a correct sign-in; AccessDenied (always `refusal`) otherwise.
+
+        A province account without a cadre is refused in a sentence of its own (after the
+        right password only), not left signed in as nobody.
+        """
+        info = self.sign_in(username, password)
+        if not info.cadre_id:
+            raise AccessDenied(NO_CADRE_FOR_APP.format(username=info.username))
+        return info.cadre_id
 
     def sign_in(self, username: str, password: str) -> AccountInfo:
         """The account of a correct sign-in; AccessDenied (always `refusal`) otherwise.

@@ -179,7 +179,11 @@ def status_table(
             record["Lỗi trong bảng tính"] = int(sums.loc[code, "errors"]) if known else None
             record["Cảnh báo"] = int(sums.loc[code, "warnings"]) if known else None
         records.append(record)
-    out = pd.DataFrame(records)
+    # A registry without any commune still gives the table its columns (the page filters on them).
+    columns = ["Mã xã", "Tên xã", "Trạng thái", "Đồng bộ được lúc", "Lần thử gần nhất", "Lỗi"]
+    if sums is not None:
+        columns += ["Lỗi trong bảng tính", "Cảnh báo"]
+    out = pd.DataFrame(records, columns=columns)
     if sums is not None:
         for column in ("Lỗi trong bảng tính", "Cảnh báo"):
             out[column] = out[column].astype("Int64")
