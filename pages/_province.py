@@ -340,7 +340,8 @@ class ProvinceContext:
         return status[status["commune"].isin(list(self.names))]
 
     def memo(self, key, compute):
-        return self.data.memo((tuple(self.names), *key), compute)
+        """Keyed by the communes seen and their names: a rename in the registry shows at once."""
+        return self.data.memo((tuple(self.names.items()), *key), compute)
 
 
 @dataclass(frozen=True)

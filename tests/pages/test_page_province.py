@@ -413,3 +413,21 @@ def test_a_province_account_on_a_communes_app_is_told_why(tmp_path, monkeypatch)
                 "Tài khoản «tinh» dùng cho trang tổng hợp toàn tỉnh"
             )
     assert at.title[0].value == "Tổng quan"
+
+
+def test_a_commune_renamed_in_the_registry_shows_its_new_name_at_once(province, monkeypatch):
+    """The figures are memoised per store version; the registry's names are not part of them."""
+    before = start(STAFF)
+    assert list(before.dataframe[0].value["Xã, phường"])[1] == "Xã Phú Túc"
+    renamed = province / "doi-ten.csv"
+    renamed.write_text(REGISTRY.replace("Xã Phú Túc", "Phường Phú Túc"), encoding="utf-8")
+    monkeypatch.setenv("TOTHU_REGISTRY", str(renamed))
+    at = start(STAFF)
+    assert list(at.dataframe[0].value["Xã, phường"]) == [
+        "Xã Mỹ Thạnh",
+        "Phường Phú Túc",
+        "Xã Tân Lợi",
+    ]
+    at.selectbox(key="province_drill_commune").set_value("X002").run()
+    detail = next(d.value for d in at.dataframe if "Cấp" in d.value.columns)
+    assert detail["Tên"].iloc[0] == "Phường Phú Túc"
