@@ -15,9 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.child import run_child  # noqa: E402  (after ROOT is importable)
 
 RESULTS = ROOT / "bench" / "results"
 COMMUNES, QUICK_COMMUNES = 124, 12
@@ -284,18 +284,8 @@ STEPS = {
 
 
 def run_step(step: str, registry: Path, store_dir: Path) -> dict:
-    out = Path(tempfile.mkstemp(prefix=f"bench-province-{step}-", suffix=".json")[1])
-    command = [sys.executable, str(Path(__file__).resolve()), "--step", step]
-    command += ["--registry", str(registry), "--store", str(store_dir), "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    print(f"  province: {step} …", file=sys.stderr, flush=True)
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    try:
-        if done.returncode != 0:
-            return {"failed": done.stderr[-2000:]}
-        return json.loads(out.read_text(encoding="utf-8"))
-    finally:
-        out.unlink(missing_ok=True)
+    args = ["--step", step, "--registry", str(registry), "--store", str(store_dir)]
+    return run_child(Path(__file__).resolve(), args, f"province: {step}")
 
 
 def run(*, quick: bool = False) -> dict:

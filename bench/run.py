@@ -34,7 +34,6 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.child import run_child  # noqa: E402  (after ROOT is importable)
 
 RESULTS = ROOT / "bench" / "results"
 MONTHS = 24
@@ -543,28 +544,9 @@ WORKERS = {"core": work_core, "pages": work_pages, "sheets": work_sheets, "local
 
 
 def run_worker(kind: str, communes: int, workbook: Path, *, quick: bool) -> dict:
-    out = Path(tempfile.mkstemp(prefix=f"bench-{kind}-", suffix=".json")[1])
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--worker",
-        kind,
-        "--communes",
-        str(communes),
-        "--workbook",
-        str(workbook),
-        "--out",
-        str(out),
-    ] + (["--quick"] if quick else [])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    print(f"  {kind} × {communes} xã …", file=sys.stderr, flush=True)
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    try:
-        if done.returncode != 0:
-            return {"failed": done.stderr[-2000:]}
-        return json.loads(out.read_text(encoding="utf-8"))
-    finally:
-        out.unlink(missing_ok=True)
+    args = ["--worker", kind, "--communes", str(communes), "--workbook", str(workbook)]
+    label = f"{kind} × {communes} xã"
+    return run_child(Path(__file__).resolve(), args + (["--quick"] if quick else []), label)
 
 
 def _s(value: float | None) -> str:
