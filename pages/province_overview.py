@@ -235,7 +235,9 @@ else:
 
 missing = ctx.table("missing")
 if len(missing):
+    # A commune last synced before the month changed still holds an older month's list.
     due = missing["month"].max()
+    missing = missing[missing["month"] == due]
     with st.expander(f"Báo cáo tháng {due:%m/%Y} còn thiếu ({int(missing['missing'].sum())})"):
         table_with_downloads(
             views.missing_table(missing, names),

@@ -431,3 +431,28 @@ def test_a_commune_renamed_in_the_registry_shows_its_new_name_at_once(province, 
     at.selectbox(key="province_drill_commune").set_value("X002").run()
     detail = next(d.value for d in at.dataframe if "Cấp" in d.value.columns)
     assert detail["Tên"].iloc[0] == "Phường Phú Túc"
+
+
+def test_missing_reports_are_those_of_one_month(tmp_path, monkeypatch, union):
+    """A commune last synced a month earlier still holds its older list: the expander of the
+    month being chased counts and lists that month's reports only."""
+    from streamlit import cache_resource
+
+    (tmp_path / "danh-sach-xa.csv").write_text(REGISTRY, encoding="utf-8")
+    store = open_store(None, tmp_path / "data")
+    earlier = NOW - dt.timedelta(days=30)
+    for code, when in (("X001", NOW), ("X002", earlier)):
+        tables = rollup.commune_tables(cut(union, f"{code}-"), now=when)
+        store.replace_commune(
+            code, {f"rollup.{k}": v for k, v in tables.items()}, [], version="v1", synced_at=when
+        )
+    newest = rollup.commune_tables(cut(union, "X001-"), now=NOW)["missing"]
+    monkeypatch.setenv("TOTHU_REGISTRY", str(tmp_path / "danh-sach-xa.csv"))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(tmp_path / "data"))
+    cache_resource.clear()
+    at = start(STAFF)
+    label = next(e.label for e in at.expander if "còn thiếu" in e.label)
+    assert label == f"Báo cáo tháng 10/2026 còn thiếu ({int(newest['missing'].sum())})"
+    table = next(d.value for d in at.dataframe if "Số báo cáo chưa nộp" in d.value.columns)
+    assert set(table["Tháng"]) == {"10/2026"} and set(table["Xã, phường"]) == {"Xã Mỹ Thạnh"}
+    cache_resource.clear()
