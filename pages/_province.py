@@ -224,8 +224,13 @@ def signed_in_viewer() -> ProvinceViewer | None:
         account = st.session_state.get(KEY_ACCOUNT)
         if not account:
             return None
+        # The role lives in the accounts file, not the sheet: read again on every run, so a
+        # role narrowed or an account removed applies at once, not at the next sign-in.
+        info = _auth._store().get(account["username"])
+        if info is None:
+            return None
         return access.province_viewer_for_account(
-            account["username"], commune=account["commune"], province_role=account["role"]
+            info.username, commune=info.commune, province_role=info.province_role
         )
     return None
 

@@ -47,7 +47,7 @@ def union():
 
 @pytest.fixture(scope="module")
 def province(tmp_path_factory, union):
-    """A registry of three communes, a store with two of them synced, and four accounts."""
+    """A registry of three communes, a store with two of them synced, and six accounts."""
     folder = tmp_path_factory.mktemp("province")
     (folder / "danh-sach-xa.csv").write_text(REGISTRY, encoding="utf-8")
     store = open_store(None, folder / "data")
@@ -63,6 +63,8 @@ def province(tmp_path_factory, union):
     accounts.set_password("tinh", PASSWORD, cadre_id=None, province_role="province")
     accounts.set_password("quantri", PASSWORD, cadre_id=None, province_role="province_admin")
     accounts.set_password("xa1", PASSWORD, cadre_id=None, commune="X001")
+    accounts.set_password("xa3", PASSWORD, cadre_id=None, commune="X003")
+    accounts.set_password("xa9", PASSWORD, cadre_id=None, commune="X*9")
     accounts.set_password("lan", PASSWORD, cadre_id="X001-CB01")
     return folder
 
@@ -456,3 +458,19 @@ def test_missing_reports_are_those_of_one_month(tmp_path, monkeypatch, union):
     table = next(d.value for d in at.dataframe if "Số báo cáo chưa nộp" in d.value.columns)
     assert set(table["Tháng"]) == {"10/2026"} and set(table["Xã, phường"]) == {"Xã Mỹ Thạnh"}
     cache_resource.clear()
+
+
+def test_a_role_withdrawn_applies_to_a_session_already_signed_in(province):
+    """The session keeps who signed in, not what they may see: the accounts file says that."""
+    accounts = AccountStore(province / "accounts.json")
+    accounts.set_password("tam", PASSWORD, cadre_id=None, province_role="province")
+    at = start({"username": "tam", "commune": None, "role": "province"})
+    assert at.title[0].value == "Tổng hợp các xã"
+    accounts.set_password("tam", PASSWORD, cadre_id=None, commune="X002")
+    at.run()
+    assert at.title[0].value == "Tổng hợp Xã Phú Túc"
+    assert "Mỹ Thạnh" not in texts(at) and "(X001)" not in texts(at)
+    accounts.remove("tam")
+    at.run()
+    assert at.title[0].value == "Tổng hợp tổ nhân dân tự quản toàn tỉnh"
+    assert not at.dataframe and not at.metric
