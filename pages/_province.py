@@ -404,6 +404,8 @@ def configuration_problem() -> str | None:
         AccountStore(default_accounts_path()).check()
         if "auth" in secrets:
             access.check_auth_table(secrets["auth"])
+        if "province" in secrets:
+            access.check_province_table(secrets["province"])
         _shared.settings()
     except ConfigError as error:
         return str(error)

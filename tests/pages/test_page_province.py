@@ -474,3 +474,20 @@ def test_a_role_withdrawn_applies_to_a_session_already_signed_in(province):
     at.run()
     assert at.title[0].value == "Tổng hợp tổ nhân dân tự quản toàn tỉnh"
     assert not at.dataframe and not at.metric
+
+
+def test_a_province_table_typed_wrong_is_the_only_page(province):
+    """`[province.communes]` typed as a list: one sentence, not a Python error at sign-in."""
+    from tests.pages.test_page_auth import GOOGLE_AUTH, google_user
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.user = google_user("xa2@tinh.example")
+    at.secrets["auth"] = GOOGLE_AUTH
+    at.secrets["province"] = {
+        "registry": str(province / "danh-sach-xa.csv"),
+        "communes": ["xa2@tinh.example"],
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert plain(at.error[0].value).startswith("Mục [province] của .streamlit/secrets.toml ghi")
+    assert not at.dataframe and not at.metric

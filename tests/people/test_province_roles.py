@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
 from argon2 import PasswordHasher
 
-from tothu_core.errors import AccessDenied
+from tothu_core.errors import AccessDenied, ConfigError
 from tothu_core.people import access
 from tothu_core.people.accounts import AccountError, AccountStore, main_account
 
@@ -149,3 +150,32 @@ def test_a_province_account_is_told_why_the_communes_app_refuses_it(store):
     assert str(refused.value) == store.refusal
     store.set_password("tinh", PASSWORD, cadre_id="CB07")
     assert store.verify("tinh", PASSWORD) == "CB07"
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"communes": ["xa2@tinh.example"]}, "communes"),
+        ({"staff": "a@tinh.example, b@tinh.example"}, "staff"),
+        ({"admins": [["a@tinh.example"]]}, "admins"),
+        ({"communes": {"X002": 5}}, "communes.X002"),
+        ({"role_names": "Ban Tổ chức"}, "role_names"),
+    ],
+)
+def test_a_province_table_typed_wrong_is_one_sentence(table, key):
+    with pytest.raises(
+        ConfigError, match=f"Mục \\[province\\] .* ghi «{re.escape(key)}» chưa đúng"
+    ):
+        access.check_province_table({"registry": "danh-sach-xa.csv", **table})
+
+
+def test_a_province_table_typed_right_passes():
+    access.check_province_table(
+        {
+            "registry": "danh-sach-xa.csv",
+            "admins": ["quan.tri@tinh.example"],
+            "staff": "lanh.dao@tinh.example",
+            "communes": {"X002": ["xa2@tinh.example"], "X003": "xa3@tinh.example"},
+            "role_names": {"province": "Ban Tổ chức Tỉnh ủy"},
+        }
+    )

@@ -346,3 +346,44 @@ def province_viewer_for_email(
         if listed(emails):
             return ProvinceViewer(name=name, role=COMMUNE_ACCOUNT, commune=str(code), via=via)
     return None
+
+
+PROVINCE_TABLE_BAD = (
+    "Mục [province] của .streamlit/secrets.toml ghi «{key}» chưa đúng: {expected}. Hãy sửa lại "
+    "cho đúng."
+)
+_EMAILS_EXPECTED = (
+    'phải là danh sách địa chỉ e-mail, ví dụ {key} = ["a@tinh.example", "b@tinh.example"]'
+)
+
+
+def check_province_table(table) -> None:
+    """ConfigError (one sentence) when `[province]` cannot be read as the roles it lists:
+    otherwise a list typed where a table belongs (or one string holding several e-mails)
+    would refuse everybody, or stop every Google sign-in with a Python error."""
+
+    def emails(key: str, value) -> None:
+        if isinstance(value, str) and "," not in value:
+            return
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return
+        raise ConfigError(
+            PROVINCE_TABLE_BAD.format(key=key, expected=_EMAILS_EXPECTED.format(key=key))
+        )
+
+    if not isinstance(table, Mapping):
+        raise ConfigError(PROVINCE_TABLE_BAD.format(key="province", expected="phải là một mục"))
+    for key in ("admins", "staff"):
+        if table.get(key) is not None:
+            emails(key, table[key])
+    communes = table.get("communes")
+    if communes is not None:
+        if not isinstance(communes, Mapping):
+            expected = 'phải là mục [province.communes], mỗi dòng MÃ_XÃ = ["e-mail", …]'
+            raise ConfigError(PROVINCE_TABLE_BAD.format(key="communes", expected=expected))
+        for code, value in communes.items():
+            emails(f"communes.{code}", value)
+    names = table.get("role_names")
+    if names is not None and not isinstance(names, Mapping):
+        expected = 'phải là mục [province.role_names], ví dụ province = "Ban Tổ chức Tỉnh ủy"'
+        raise ConfigError(PROVINCE_TABLE_BAD.format(key="role_names", expected=expected))
