@@ -69,6 +69,10 @@ def save(new_list: list, message: str) -> None:
         )
         return
     _province.forget_registry()
+    # Saved: the forms start blank again, and a removal's confirmation is not carried over
+    # to the next commune picked.
+    for key in [k for k in st.session_state if str(k).startswith("reg_")]:
+        del st.session_state[key]
     st.session_state[KEY_SAVED] = message
     st.rerun()
 

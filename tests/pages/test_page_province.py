@@ -251,6 +251,14 @@ def test_the_admin_edits_the_registry_and_a_bad_save_changes_nothing(province):
         at.checkbox(key="reg_remove_sure").check()
         next(b for b in at.button if b.label == "Bỏ xã").click().run()
         assert [c.code for c in load_registry(path).communes] == ["X001", "X002", "X004"]
+        # Once saved, the forms start blank: the new commune's fields are empty, and the
+        # confirmation does not carry over to the next commune picked.
+        assert all(at.text_input(key=f"reg__{k}").value == "" for k in typed)
+        assert at.checkbox(key="reg_remove_sure").value is False
+        at.selectbox(key="reg_remove").set_value("X004")
+        next(b for b in at.button if b.label == "Bỏ xã").click().run()
+        assert any("ô xác nhận" in e.value for e in at.error)
+        assert len(load_registry(path).communes) == 3
     finally:
         path.write_bytes(before)
 
