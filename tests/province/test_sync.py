@@ -186,6 +186,57 @@ def test_a_failing_commune_keeps_its_last_good_data(
     assert no_error(store.status().set_index("commune").loc["X02", "error"])
 
 
+def test_a_commune_that_recovers_unchanged_no_longer_shows_its_error(
+    province, store, secrets, connections, server, tmp_path
+):
+    """Access removed then given back, a folder moved away then back: the sheet itself never
+    changed (same modifiedTime, same mtimes), yet the old error must not stay on show."""
+    run(province, store, secrets, connections)
+    server.share(key_of("X02"), None)
+    (tmp_path / "xa-c01").rename(tmp_path / "xa-c01.cu")
+    failed = run(province, store, secrets, connections)
+    assert {c.code for c in failed.failed} == {"X02", "C01"}
+
+    server.share(key_of("X02"), "reader")
+    (tmp_path / "xa-c01.cu").rename(tmp_path / "xa-c01")
+    report = run(province, store, secrets, connections)
+
+    assert report.ok, [c.line for c in report.failed]
+    status = store.status().set_index("commune")
+    assert no_error(status.loc["X02", "error"]) and no_error(status.loc["C01", "error"])
+    states = {c.code: c.state for c in report.communes}
+    assert states["X02"] == DONE and states["C01"] == DONE
+    assert states["X03"] == UNCHANGED
+
+
+def test_a_sheet_whose_tabs_cannot_be_read_keeps_the_last_good_data(
+    province, store, secrets, connections, server, tmp_path
+):
+    """A tab renamed, a header row overwritten: the read finds only errors, and storing it
+    would wipe the commune's groups and meetings from the province view."""
+    import openpyxl
+
+    run(province, store, secrets, connections)
+    book = commune_book("X06")
+    book["Sinh hoat cu"] = book.pop("Sinh hoạt")
+    server.add_spreadsheet(key_of("X06"), book, title="Xã X06")
+    damaged = openpyxl.Workbook()
+    damaged.active.title = "Tổ"
+    damaged.active.append(["Ghi chép linh tinh"])
+    damaged.save(tmp_path / "xa-w01.xlsx")
+
+    report = run(province, store, secrets, connections)
+
+    failed = {c.code: c for c in report.failed}
+    assert set(failed) == {"X06", "W01"}
+    assert "«Sinh hoạt»" in failed["X06"].error and "chưa bị thay" in failed["X06"].error
+    assert "«Ấp»" in failed["W01"].error
+    assert len(store.read_table("dataset.meetings", ["X06"])) == 3
+    assert groups_of(store, "W01") == {"W01-T1", "W01-T2", "W01-T3"}
+    assert "«Sinh hoạt»" in store.status().set_index("commune").loc["X06", "error"]
+    assert not len(store.problems("X06"))  # the last good read's problems: none
+
+
 def test_requests_stay_under_the_quota(province, store, secrets, server, clock):
     """A small pace (12 a minute) over 10 sheets: 20 Sheets requests can only fit in two
     minutes; no 60-second window holds more than 12 and Google never answers 429."""

@@ -6,8 +6,12 @@ stored at the last good sync, nothing is read. Otherwise the source is read and 
 (`load_dataset`, the commune app's own read), and its frames ("dataset.<frame>") and the
 roll-up frames ("rollup.<name>", `rollup.commune_tables`) replace that commune's rows in
 one transaction. A commune that fails keeps its last good data; its error is recorded in
-the store and shown. The version is asked BEFORE the read: an edit made while reading
-leaves an older version stored, so the next sync reads again rather than missing it.
+the store and shown. A read in which a required tab could not be read at all (renamed, its
+header row gone) is such a failure: storing it would wipe the commune's rows. A commune
+whose last attempt failed is read again even when its version is unchanged (access given
+back, a folder moved back), so its old error never stays on show. The version is asked
+BEFORE the read: an edit made while reading leaves an older version stored, so the next
+sync reads again rather than missing it.
 
 Google's quota is per user, and a service account is one user: 60 read requests per minute
 per user per project (Sheets API "Usage limits"). Every request a sync sends to
@@ -37,9 +41,16 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from tothu_core.clock import office_now
-from tothu_core.errors import ConfigError, SourceNotFound, SourceUnavailable, TothuError
+from tothu_core.errors import (
+    ConfigError,
+    SourceError,
+    SourceNotFound,
+    SourceUnavailable,
+    TothuError,
+)
 from tothu_core.province import rollup
 from tothu_core.province.store import dataset_tables as store_dataset_tables
+from tothu_core.sheet import contract
 from tothu_core.sheet.load import load_dataset
 from tothu_core.sheet.sources import resolve_source
 from tothu_core.sheet.sources.base import Source
@@ -68,6 +79,11 @@ BAD_SOURCE = (
 VERSION_UNKNOWN = "Chưa biết bảng có đổi không ({reason}); đã đọc lại cả bảng."
 UNEXPECTED = "Lỗi không mong đợi khi đồng bộ ({kind}: {detail}); số liệu cũ vẫn được giữ."
 RETRIED = "Lần đầu chưa đọc được ({reason}); đã thử lại cuối lượt."
+UNREADABLE_TABS = (
+    "Chưa đọc được {tabs} của bảng tính, nên số liệu đã lưu của xã chưa bị thay. {reasons}"
+)
+#: the tabs a read must find (with their header row) for its rows to replace the stored ones
+REQUIRED_TABS = tuple(key for key, tab in contract.TABS.items() if not tab.optional)
 
 
 class Clock:
@@ -390,15 +406,35 @@ def sync_province(
 
 def _stored_versions(store) -> dict[str, str | None] | None:
     """Every commune's version at its last good sync, in one query (None when the store
-    cannot say; each commune then asks on its own, and fails on its own if it must)."""
+    cannot say; each commune then asks on its own, and fails on its own if it must).
+    A commune whose last attempt failed has none: it is read again, so a success clears
+    the error even when the source did not change meanwhile."""
     try:
         status = store.status()
         return {
-            str(code): (None if pd.isna(version) else str(version))
-            for code, version in zip(status["commune"], status["version"], strict=True)
+            str(code): (None if pd.isna(version) or not pd.isna(error) else str(version))
+            for code, version, error in zip(
+                status["commune"], status["version"], status["error"], strict=True
+            )
         }
     except Exception:
         return None
+
+
+def _unreadable_tabs(ds) -> str | None:
+    """The failure's sentence when a required tab could not be read at all, else None."""
+    missing = [key for key in REQUIRED_TABS if key not in ds.layouts]
+    if not missing:
+        return None
+    read = {layout.title for layout in ds.layouts.values()}
+    # the tab-level errors (missing tab, no header row) of the tabs that were not read
+    reasons = dict.fromkeys(p.message for p in ds.errors if p.tab not in read and not p.column)
+    tabs = ", ".join(f"trang «{contract.TABS[key].name}»" for key in missing)
+    return UNREADABLE_TABS.format(tabs=tabs, reasons=" ".join(reasons)).strip()
+
+
+class UnreadableSheet(SourceError):
+    """The source was read, but a tab the commune's rows need was not found in it."""
 
 
 @dataclass
@@ -436,6 +472,9 @@ class _CommuneJob:
             started = time.perf_counter()
             at = self.now or office_now()
             ds = load_dataset(source, now=at)
+            unreadable = _unreadable_tabs(ds)
+            if unreadable:
+                raise UnreadableSheet(unreadable)
             tables = commune_tables(ds, now=at, deadline_day=deadline_day)
             self.store.replace_commune(
                 self.code, tables, ds.problems, version=version, synced_at=at
