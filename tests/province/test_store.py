@@ -494,6 +494,26 @@ def test_an_unreachable_server_is_a_configuration_error_naming_where(tmp_path):
     assert "bímật" not in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://tothu@127.0.0.1:{port}/tonghop?password=bímật",
+        "postgresql://tothu:bí%zzmật@127.0.0.1:{port}/tonghop",
+        "postgresql://tothu:b%C3%AD_m%E1%BA%ADt@127.0.0.1:{port}/tonghop?sslmode=gì",
+    ],
+)
+def test_a_password_never_shows_in_a_store_error(tmp_path, url):
+    """libpq takes the password in the URL's user part or as `?password=`, and its own
+    error may quote the part it could not parse: neither may reach the message."""
+    with pytest.raises(ConfigError) as caught:
+        open_store(url.format(port=free_port()), tmp_path, where="biến môi trường TOTHU_STORE_URL")
+
+    message = str(caught.value)
+    assert "biến môi trường TOTHU_STORE_URL" in message
+    for secret in ("bímật", "bí%zzmật", "b%C3%AD_m%E1%BA%ADt", "bí_mật", "zzm"):
+        assert secret not in message, message
+
+
 def test_a_missing_database_is_a_configuration_error(tmp_path, postgres_url):
     base, _, _ = postgres_url.rpartition("/")
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -109,14 +111,35 @@ def open_store(url: str | None, data_dir: Path, *, where: str | None = None) -> 
     )
 
 
+_PASSWORD_PARAM = re.compile(r"([?&]password=)([^&]*)", re.IGNORECASE)
+
+
 def _hide_password(url: str) -> str:
-    """A URL fit for a message: the password, if any, replaced by ***."""
+    """A URL fit for a message: the password, if any (user part or `?password=`), as ***."""
     head, sep, tail = url.partition("://")
-    if not sep or "@" not in tail:
+    if not sep:
         return url
+    tail = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***" if m.group(2) else m.group(0), tail)
+    if "@" not in tail:
+        return f"{head}://{tail}"
     credentials, _, host = tail.rpartition("@")
     user = credentials.split(":", 1)[0]
-    return f"{head}://{user}:***@{host}" if ":" in credentials else url
+    return f"{head}://{user}:***@{host}" if ":" in credentials else f"{head}://{tail}"
+
+
+def hide_password_in(text: str, url: str) -> str:
+    """`text` (a database driver's message about `url`) with the URL's password, as
+    written or percent-decoded, replaced by *** (libpq quotes what it cannot parse)."""
+    head, sep, tail = url.partition("://")
+    found = [m.group(2) for m in _PASSWORD_PARAM.finditer(tail)]
+    if sep and "@" in tail:
+        credentials = tail.rpartition("@")[0]
+        if ":" in credentials:
+            found.append(credentials.split(":", 1)[1])
+    secrets = {variant for raw in found for variant in (raw, unquote(raw)) if variant}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def dataset_tables(dataset: Dataset) -> dict[str, pd.DataFrame]:

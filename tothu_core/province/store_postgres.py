@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tothu_core.errors import ConfigError
-from tothu_core.province.store import Session, Store, StoreError, _hide_password, translated_errors
+from tothu_core.province.store import (
+    Session,
+    Store,
+    StoreError,
+    _hide_password,
+    hide_password_in,
+    translated_errors,
+)
 from tothu_core.province.tablecodec import ARROW_TYPES
 
 _CONNECT_SECONDS = 10
@@ -102,7 +109,7 @@ class PostgresStore(Store):
             raise ConfigError(
                 f"Không kết nối được kho dữ liệu PostgreSQL «{_hide_password(url)}» (khai báo ở "
                 f"{where}). Hãy kiểm tra địa chỉ, tên người dùng, mật khẩu và máy chủ. "
-                f"Chi tiết: {exc.__cause__ or exc}"
+                f"Chi tiết: {hide_password_in(str(exc.__cause__ or exc), url)}"
             ) from exc
 
     @contextmanager
@@ -115,7 +122,8 @@ class PostgresStore(Store):
                     options=_OPTIONS,
                 )
             except psycopg.ProgrammingError as exc:
-                raise StoreError(f"Địa chỉ kho dữ liệu không đúng dạng: {exc}") from exc
+                detail = hide_password_in(str(exc), self.url)
+                raise StoreError(f"Địa chỉ kho dữ liệu không đúng dạng: {detail}") from exc
             try:
                 with connection.transaction():
                     yield _PostgresSession(connection)
