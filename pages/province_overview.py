@@ -38,6 +38,11 @@ if month is None:
             else "vui lòng báo người quản trị cấp tỉnh."
         )
         st.info(f"Danh sách xã chưa có xã, phường nào: {ask}")
+    elif len(ctx.status) and ctx.status["last_success"].notna().any():
+        whose = "của xã" if one_commune else "của các xã đã đồng bộ"
+        st.info(
+            f"Chưa có số liệu tổng hợp: bảng tính {whose} chưa có tháng nào có số liệu sinh hoạt."
+        )
     elif one_commune:
         st.info(
             f"Chưa có số liệu tổng hợp của {only}: xã chưa được đồng bộ thành công lần nào. "

@@ -499,3 +499,34 @@ def test_a_province_table_typed_wrong_is_the_only_page(province):
     assert not at.exception, at.exception
     assert plain(at.error[0].value).startswith("Mục [province] của .streamlit/secrets.toml ghi")
     assert not at.dataframe and not at.metric
+
+
+def test_a_commune_synced_with_no_month_of_data_is_not_called_unsynced(tmp_path, monkeypatch):
+    from streamlit import cache_resource
+
+    from tothu_core.sheet.dataset import Dataset
+
+    ds = read_dataset(generate_workbook(months=1, end_month="10/2026", today=NOW.date()))
+    empty = Dataset(
+        hamlets=ds.hamlets,
+        cadres=ds.cadres,
+        groups=ds.groups,
+        assignments=ds.assignments.iloc[0:0],
+        meetings=ds.meetings.iloc[0:0],
+        topics=ds.topics,
+    )
+    (tmp_path / "danh-sach-xa.csv").write_text(REGISTRY, encoding="utf-8")
+    store = open_store(None, tmp_path / "data")
+    tables = rollup.commune_tables(empty, now=NOW)
+    store.replace_commune(
+        "X001", {f"rollup.{k}": v for k, v in tables.items()}, [], version="v1", synced_at=NOW
+    )
+    monkeypatch.setenv("TOTHU_REGISTRY", str(tmp_path / "danh-sach-xa.csv"))
+    monkeypatch.setenv("TOTHU_DATA_DIR", str(tmp_path / "data"))
+    cache_resource.clear()
+    at = start(COMMUNE)
+    assert at.info[0].value == (
+        "Chưa có số liệu tổng hợp: bảng tính của xã chưa có tháng nào có số liệu sinh hoạt."
+    )
+    assert "chưa xã nào được đồng bộ" not in start(STAFF).info[0].value
+    cache_resource.clear()
