@@ -85,6 +85,8 @@ st.caption(headline.delta_caption(trend, month, provisional=provisional))
 per_commune = ctx.memo(
     ("by_commune", month), lambda: rollup.by_commune(ctx.table("months"), month, names)
 )
+# Each commune keeps its needs-attention list for its last few months only.
+attention_kept = rollup.attention_kept(ctx.table("summary"), month)
 attention_counts = ctx.memo(
     ("attention_counts", month),
     lambda: rollup.attention_counts(ctx.table("attention"), month, names),
@@ -98,7 +100,7 @@ if not one_commune:
     _province.show_table(views.compact_commune_table(per_commune))
     with st.expander("Bảng đầy đủ và tải về"):
         table_with_downloads(
-            views.commune_table(per_commune, attention_counts),
+            views.commune_table(per_commune, attention_counts if attention_kept else None),
             slug="tong-hop-cac-xa",
             ctx=scope,
             key="province_communes",
@@ -222,9 +224,18 @@ st.subheader("Tổ cần quan tâm")
 attention = ctx.memo(
     ("attention", month), lambda: rollup.attention(ctx.table("attention"), month, names)
 )
+kept_note = (
+    f"Danh sách tổ cần quan tâm chỉ được lưu cho {rollup.ATTENTION_MONTHS} tháng gần nhất của "
+    "mỗi xã, nên "
+)
 if attention.empty:
-    st.success(f"Tháng {month:%m/%Y} không có tổ nào cần quan tâm đặc biệt.")
+    if attention_kept:
+        st.success(f"Tháng {month:%m/%Y} không có tổ nào cần quan tâm đặc biệt.")
+    else:
+        st.info(f"{kept_note}không còn danh sách của tháng {month:%m/%Y}.")
 else:
+    if not attention_kept:
+        st.caption(f"{kept_note}có xã không còn danh sách của tháng {month:%m/%Y}.")
     st.caption(
         f"{len(attention)} tổ cần quan tâm tháng {month:%m/%Y}; "
         f"{min(len(attention), ATTENTION_SHOWN)} tổ nhiều lý do nhất:"

@@ -530,3 +530,21 @@ def test_a_commune_synced_with_no_month_of_data_is_not_called_unsynced(tmp_path,
     )
     assert "chưa xã nào được đồng bộ" not in start(STAFF).info[0].value
     cache_resource.clear()
+
+
+def test_an_older_month_does_not_claim_no_group_needs_attention():
+    """Needs-attention lists are kept for the last 3 months of a sync: 07/2026 has none."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[ACCOUNT_KEY] = STAFF
+    at.query_params["thang"] = "07-2026"
+    at.run()
+    assert at.selectbox(key="province_month").value == "07/2026"
+    assert not at.success
+    assert any("chỉ được lưu cho 3 tháng gần nhất" in i.value for i in at.info)
+    full = next(d.value for d in at.dataframe if "Mã xã" in d.value.columns)
+    assert "Tổ cần quan tâm" not in full.columns
+    # The month shown first still lists them, and counts them per commune.
+    at = start(STAFF)
+    full = next(d.value for d in at.dataframe if "Mã xã" in d.value.columns)
+    assert full["Tổ cần quan tâm"].sum() > 0
+    assert not any("chỉ được lưu" in i.value for i in at.info)

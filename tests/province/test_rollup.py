@@ -273,3 +273,23 @@ def test_the_former_commune_comes_from_the_sheets_xa_cu_column():
     page = figures.overview(ds, "10/2026").iloc[0]
     assert table["groups"].sum() == page["groups"]
     assert table["households_present"].sum() == page["households_present"]
+
+
+def test_attention_is_kept_for_the_last_months_of_each_communes_sync(tables, communes):
+    summary = stacked(tables, "summary")
+    # Synced in 11/2026: 09, 10 and 11/2026 kept; 08/2026 is not "no group needs attention".
+    kept = [rollup.attention_kept(summary, m) for m in ("08/2026", "09/2026", "11/2026")]
+    assert kept == [False, True, True]
+    assert set(stacked(tables, "attention")["month"].astype(str)) == {
+        "2026-09",
+        "2026-10",
+        "2026-11",
+    }
+    # X002 synced on 20/09/2026 (entries up to 10/2026) keeps 08–10/2026: 08/2026 is kept
+    # for it, not for X001, so the province's 08/2026 list is not whole.
+    early = rollup.commune_tables(communes["X002"], now=dt.datetime(2026, 9, 20))
+    alone = stacked({"X002": early}, "summary")
+    assert rollup.attention_kept(alone, "08/2026") and not rollup.attention_kept(alone, "07/2026")
+    both = stacked({"X001": tables["X001"], "X002": early}, "summary")
+    assert not rollup.attention_kept(both, "08/2026") and rollup.attention_kept(both, "09/2026")
+    assert not rollup.attention_kept(summary.iloc[0:0], "10/2026")

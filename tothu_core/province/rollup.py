@@ -436,6 +436,17 @@ def attention(
     )
 
 
+def attention_kept(summary: pd.DataFrame, month) -> bool:
+    """Whether every commune's stored needs-attention list covers `month`: each keeps only
+    the last `ATTENTION_MONTHS` months up to its sync, so an older month's empty list does
+    not mean that no group needed attention."""
+    month = figures.as_month(month)
+    last = summary["last_month"].dropna()
+    if not len(last):
+        return False
+    return bool((last - (ATTENTION_MONTHS - 1) <= month).all())
+
+
 def attention_counts(frame: pd.DataFrame, month, names: Mapping[str, str]) -> pd.Series:
     """How many groups need attention in `month`, per commune of the registry (0 when none)."""
     month = figures.as_month(month)
