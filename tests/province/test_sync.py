@@ -417,6 +417,73 @@ def test_a_source_that_cannot_be_one_fails_alone(tmp_path, store):
     )
 
 
+def test_a_store_another_program_holds_stops_the_run_with_a_vietnamese_sentence(
+    tmp_path, monkeypatch
+):
+    """DuckDB lets one process open its file: one that keeps it (a DuckDB shell left open)
+    must not cost every commune the whole wait twice over; the run stops, says why in
+    Vietnamese, and the stored rows are whole once the file is free again."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from tothu_core.province import store_duckdb
+    from tothu_core.province.store import open_store
+
+    codes = [f"C{n}" for n in range(1, 6)]
+    for code in codes:
+        write_csv_folder(commune_book(code), tmp_path / code)
+    registry = Registry(
+        communes=[Commune(code, f"Xã {code}", code) for code in codes],
+        problems=[],
+        path=tmp_path / "danh-sach.csv",
+    )
+    store = open_store(None, tmp_path / "kho")
+    assert sync_province(registry, store, now=NOW, environ={}).ok
+    for code in codes:
+        write_csv_folder(commune_book(code, extra_group=True), tmp_path / code)
+    monkeypatch.setattr(store_duckdb, "_BUSY_SECONDS", 0.5)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, duckdb
+                con = duckdb.connect({str(store.path)!r})
+                print("held", flush=True)
+                sys.stdin.readline()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        connects = []
+        real_connect = store_duckdb.DuckDBStore._connect
+        monkeypatch.setattr(
+            store_duckdb.DuckDBStore,
+            "_connect",
+            lambda self: connects.append(1) or real_connect(self),
+        )
+
+        report = sync_province(registry, store, now=NOW, environ={})
+    finally:
+        holder.communicate("\n", timeout=30)
+
+    assert [c.state for c in report.communes] == [FAILED] * 5
+    assert report.finished is not None
+    first = report.communes[0].error
+    assert "chương trình khác" in first and str(holder.pid) in first
+    assert "IO Error" not in first
+    assert all("chương trình khác" in c.error for c in report.communes[1:])
+    assert len(connects) <= 4  # not three waits for every commune
+    assert all(groups_of(store, code) == {f"{code}-T{n}" for n in (1, 2, 3)} for code in codes)
+
+
 def test_the_fake_answers_quota_and_drive_as_google_does(clock):
     """Over the minute's quota: Google's 429 body (RESOURCE_EXHAUSTED, the read metric); the
     next minute serves again. Drive: the fields asked, 404 notFound for a sheet not shared."""

@@ -7,6 +7,7 @@ time open a file for writing, and a call that finds it busy waits a little and r
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -76,11 +77,21 @@ class DuckDBStore(Store):
             try:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise StoreError(
-                        f"Tệp kho dữ liệu «{self.path}» đang bận hoặc không mở được: {exc}"
-                    ) from exc
+                if "lock" not in str(exc).lower():
+                    raise StoreError(f"Tệp kho dữ liệu «{self.path}» không mở được: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(self._busy(exc)) from exc
                 time.sleep(0.2)
+
+    def _busy(self, exc: Exception) -> str:
+        """The sentence for a file another process kept open for the whole wait."""
+        holder = re.search(r"\(PID (\d+)\)", str(exc))
+        who = f" (tiến trình số {holder.group(1)})" if holder else ""
+        return (
+            f"Tệp kho dữ liệu «{self.path}» đang bị một chương trình khác{who} giữ suốt "
+            f"{_BUSY_SECONDS:g} giây, nên chưa đọc/ghi được: hãy chờ lượt đồng bộ khác chạy "
+            "xong, hoặc đóng chương trình đang mở tệp này, rồi thử lại."
+        )
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

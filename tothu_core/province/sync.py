@@ -79,6 +79,7 @@ BAD_SOURCE = (
 VERSION_UNKNOWN = "Chưa biết bảng có đổi không ({reason}); đã đọc lại cả bảng."
 UNEXPECTED = "Lỗi không mong đợi khi đồng bộ ({kind}: {detail}); số liệu cũ vẫn được giữ."
 RETRIED = "Lần đầu chưa đọc được ({reason}); đã thử lại cuối lượt."
+STORE_DOWN = "Chưa đồng bộ: {reason}"
 UNREADABLE_TABS = (
     "Chưa đọc được {tabs} của bảng tính, nên số liệu đã lưu của xã chưa bị thay. {reasons}"
 )
@@ -393,6 +394,13 @@ def sync_province(
             commune.code, spec, store, connections, secrets, environ, now, force, stored
         )
         failure = job.run(line, tell, deadline_day)
+        if job.store_down:
+            # Not even the failure could be written: every other commune would wait for
+            # the store as long, twice, for nothing. Their last good data stays.
+            for rest in report.communes[report.communes.index(line) + 1 :]:
+                tell(rest, FAILED, error=STORE_DOWN.format(reason=str(job.store_down)))
+            again = []
+            break
         if isinstance(failure, SourceUnavailable):
             again.append((job, line))
     for job, line in again:
@@ -449,6 +457,8 @@ class _CommuneJob:
     force: bool
     #: every commune's stored version, read once per run (None: ask the store each time)
     stored: Mapping[str, str | None] | None = None
+    #: what stopped even the failure from being recorded (the store itself is down)
+    store_down: Exception | None = None
 
     def run(self, line: CommuneSync, tell, deadline_day: int | None) -> Exception | None:
         """Sync one commune; returns the failure (already recorded), None on success."""
@@ -499,7 +509,9 @@ class _CommuneJob:
         try:
             self.store.record_failure(self.code, message, at=at)
         except Exception as exc:
-            message = f"{message} (chưa ghi được lỗi vào kho: {exc})"
+            self.store_down = exc
+            if str(exc) != message:
+                message = f"{message} (chưa ghi được lỗi vào kho: {exc})"
         # the failure says it all (a version that could not be asked adds nothing to it)
         tell(line, FAILED, error=message, note="")
         return failure
