@@ -17,6 +17,7 @@ from tothu_core.textnorm import escape_markdown
 _CARD_WIDTH = 170
 ATTENTION_SHOWN = 10
 CHART_COMMUNES = 15
+FAILED_NAMED = 5
 
 ctx = _province.context()
 names = ctx.names
@@ -28,6 +29,19 @@ one_commune = len(names) == 1
 only = escape_markdown(next(iter(names.values()))) if one_commune else ""
 st.title(f"Tổng hợp {only}" if one_commune else "Tổng hợp các xã")
 st.caption(escape_markdown(views.last_sync_text(ctx.status)))
+# A commune whose last sync failed shows the data of its last good one: say which.
+sync_status = ctx.memo(("sync_status",), lambda: views.status_table(names.items(), ctx.status))
+failed = list(sync_status.loc[sync_status["Trạng thái"] == views.SYNC_FAILED, "Tên xã"])
+if failed:
+    listed = ", ".join(failed[:FAILED_NAMED])
+    if len(failed) > FAILED_NAMED:
+        listed += f" và {len(failed) - FAILED_NAMED} xã khác"
+    st.warning(
+        f"Lần đồng bộ gần nhất bị lỗi: {escape_markdown(listed)}. Số liệu của "
+        f"{'xã' if len(failed) == 1 else 'các xã'} này lấy từ lần đồng bộ thành công trước đó "
+        "(nếu có); xem lý do ở trang «Đồng bộ dữ liệu».",
+        icon=":material/sync_problem:",
+    )
 
 month = _province.month_picker(ctx)
 if month is None:

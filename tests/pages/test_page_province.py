@@ -548,3 +548,12 @@ def test_an_older_month_does_not_claim_no_group_needs_attention():
     full = next(d.value for d in at.dataframe if "Mã xã" in d.value.columns)
     assert full["Tổ cần quan tâm"].sum() > 0
     assert not any("chỉ được lưu" in i.value for i in at.info)
+
+
+def test_the_overview_names_the_communes_whose_last_sync_failed():
+    """Their figures are those of the last good sync: the overview says so, the sync page why."""
+    at = start(STAFF)
+    warning = plain(at.warning[0].value)
+    assert warning.startswith("Lần đồng bộ gần nhất bị lỗi: Xã Tân Lợi. Số liệu của xã này")
+    assert "Mỹ Thạnh" not in warning and "Phú Túc" not in warning
+    assert not start(COMMUNE).warning
