@@ -568,6 +568,36 @@ def test_duckdb_waits_while_another_process_holds_the_file(tmp_path, demo):
     assert holder.returncode == 0
 
 
+def test_two_writers_of_one_commune_at_once_leave_one_copy(store, tmp_path):
+    """The scheduled sync and the app's worker may store the same commune at the same
+    moment (each with its own connection): the commune must end with one copy of its rows
+    and one status line, never both writers' rows."""
+    import threading
+
+    frame = pd.DataFrame({"value": pd.Series(range(20_000), dtype="int64")})
+    errors = []
+
+    def write(version: str) -> None:
+        other = open_store(getattr(store, "url", None), tmp_path)
+        try:
+            other.replace_commune(
+                "X001", {"rollup.t": frame}, [], version=version, synced_at=SYNCED
+            )
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    for round_ in range(3):
+        writers = [threading.Thread(target=write, args=(f"v{round_}.{n}",)) for n in range(3)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+
+    assert not errors
+    assert len(store.read_table("rollup.t", ["X001"])) == 20_000
+    assert list(store.status()["commune"]) == ["X001"]
+
+
 def test_a_re_synced_commune_still_reads_back_whole_and_in_order(store, demo, flawed):
     for code in ("X001", "X002", "X003"):
         store.replace_commune(code, dataset_tables(demo), [], version="v1", synced_at=SYNCED)

@@ -238,6 +238,9 @@ class Session(ABC):
     def insert(self, sql_table: str, table: pa.Table) -> None:
         """Append an Arrow table's rows (columns by name) in one bulk operation."""
 
+    def lock_writes(self) -> None:  # noqa: B027 - DuckDB's file lock already serialises
+        """Wait until no other transaction writes the store (first statement of a write)."""
+
     def created(self, sql_table: str) -> None:  # noqa: B027 - most backends need nothing
         """A table was just created (PostgreSQL indexes it by commune here)."""
 
@@ -262,6 +265,7 @@ class Store(ABC):
 
     def _ensure_schema(self) -> None:
         with self._session() as session:
+            session.lock_writes()
             for statement in (
                 "CREATE TABLE IF NOT EXISTS tothu_tables "
                 "(name {text} NOT NULL, sql_table {text} NOT NULL, storage {text} NOT NULL)",
@@ -293,6 +297,7 @@ class Store(ABC):
         code = str(code)
         everything = {**tables, PROBLEMS_TABLE: problems_frame(problems)}
         with self._session() as session:
+            session.lock_writes()
             catalogue = self._catalogue(session)
             for (name,) in session.rows(
                 "SELECT name FROM tothu_frames WHERE commune = %s", (code,)
@@ -306,12 +311,14 @@ class Store(ABC):
     def record_failure(self, code: str, message: str, *, at: datetime) -> None:
         """A sync of this commune failed: note when and why; its last good data stays."""
         with self._session() as session:
+            session.lock_writes()
             self._set_status(session, str(code), at, success=False, version=None, error=message)
 
     def forget(self, code: str) -> None:
         """Remove every row and the status of a commune (it left the registry)."""
         code = str(code)
         with self._session() as session:
+            session.lock_writes()
             catalogue = self._catalogue(session)
             for name, (sql_table, _storage) in catalogue.items():
                 self._delete_rows(session, sql_table, name, code)

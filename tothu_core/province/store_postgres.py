@@ -28,6 +28,8 @@ from tothu_core.province.tablecodec import ARROW_TYPES
 
 _CONNECT_SECONDS = 10
 _COPY_CHUNK = 1 << 20
+# The advisory lock every write of the store takes (any constant; "tothu" in ASCII).
+_WRITE_LOCK = 0x746F746875
 # Times in UTC and ISO form (what Arrow parses); a scan that starts at the table's first
 # row and runs in one process, so rows come back in heap order.
 _OPTIONS = (
@@ -78,6 +80,12 @@ class _PostgresSession(Session):
                 false_values=["f"],
             ),
         )
+
+    def lock_writes(self) -> None:
+        # Two writers of one commune under READ COMMITTED would each delete only the rows
+        # committed before their DELETE began, and both inserts would stay: one writer at
+        # a time (a transaction-scoped advisory lock, released at commit or rollback).
+        self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [_WRITE_LOCK])
 
     def created(self, sql_table: str) -> None:
         self.connection.execute(
