@@ -97,6 +97,10 @@ def test_cli_adds_province_and_commune_accounts(tmp_path, monkeypatch, capsys):
     listed = capsys.readouterr().out
     assert "tinh\tcấp tỉnh, xem mọi xã" in listed and "xa1\txã X001" in listed
     assert "argon2" not in listed
+    # Narrowed to one commune, the account no longer sees every commune.
+    assert run(["reset", "tinh", "--commune", "X002"]) == 0
+    out = capsys.readouterr().out
+    assert "Đã đặt mật khẩu mới cho tài khoản «tinh» (xã X002)" in out
 
 
 def test_google_emails_from_the_province_table():

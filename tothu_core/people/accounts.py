@@ -588,13 +588,19 @@ def _add_province_options(parser: argparse.ArgumentParser) -> None:
         "--commune",
         default=None,
         metavar="MÃ_XÃ",
-        help="chế độ tỉnh: tài khoản của một xã (Mã xã trong danh sách xã), chỉ xem xã đó",
+        help=(
+            "chế độ tỉnh: tài khoản của một xã (Mã xã trong danh sách xã), chỉ xem xã đó; "
+            "thay cho vai trò cấp tỉnh nếu tài khoản đang có"
+        ),
     )
     parser.add_argument(
         "--province",
         default=None,
         choices=PROVINCE_ROLES,
-        help="chế độ tỉnh: province = xem mọi xã; province_admin = thêm quản lý danh sách xã",
+        help=(
+            "chế độ tỉnh: province = xem mọi xã; province_admin = thêm quản lý danh sách xã; "
+            "thay cho Mã xã nếu tài khoản đang có"
+        ),
     )
 
 
