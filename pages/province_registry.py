@@ -52,6 +52,15 @@ st.dataframe(
 def save(new_list: list, message: str) -> None:
     """Check, then write the whole list; on a refusal nothing is written and the form keeps
     what was typed."""
+    if current.errors:
+        # Rows the reader left out are not in `communes`: writing the list would delete them.
+        st.error(
+            f"Chưa lưu: tệp danh sách xã có {len(current.errors)} dòng lỗi nên chưa được đọc "
+            "(xem các cảnh báo ở trên); lưu từ trang này sẽ làm mất các dòng đó. Hãy sửa chúng "
+            "ngay trong tệp trước; những gì đồng chí đã nhập vẫn còn trong ô.",
+            icon=":material/error:",
+        )
+        return
     problems = registry_file.check_communes(new_list)
     if problems:
         st.error(

@@ -557,3 +557,23 @@ def test_the_overview_names_the_communes_whose_last_sync_failed():
     assert warning.startswith("Lần đồng bộ gần nhất bị lỗi: Xã Tân Lợi. Số liệu của xã này")
     assert "Mỹ Thạnh" not in warning and "Phú Túc" not in warning
     assert not start(COMMUNE).warning
+
+
+def test_a_registry_with_rows_left_out_is_not_saved_over(province, monkeypatch, tmp_path):
+    """A row the reader left out (no source yet) is not in the list the page holds: saving
+    would delete it from the file, so the page refuses and keeps what was typed."""
+    path = tmp_path / "danh-sach-xa.csv"
+    path.write_text(REGISTRY + "X005,Xã Long Hòa,,nguồn chưa có\n", encoding="utf-8")
+    before = path.read_bytes()
+    monkeypatch.setenv("TOTHU_REGISTRY", str(path))
+    at = start(ADMIN, page="province_registry")
+    assert any("Dòng 5 thiếu «Nguồn dữ liệu»" in plain(w.value) for w in at.warning)
+    at.text_input(key="reg__code").input("X006")
+    at.text_input(key="reg__name").input("Xã An Hiệp")
+    at.text_input(key="reg__source").input("x006.xlsx")
+    at.button[0].click().run()
+    assert any(
+        plain(e.value).startswith("Chưa lưu: tệp danh sách xã có 1 dòng lỗi") for e in at.error
+    )
+    assert path.read_bytes() == before
+    assert at.text_input(key="reg__code").value == "X006"
