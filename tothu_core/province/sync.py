@@ -388,7 +388,9 @@ def sync_province(
     emit()
     stored = _stored_versions(store)
     again = []
-    for commune, line in zip(registry.communes, report.communes, strict=True):
+    for position, (commune, line) in enumerate(
+        zip(registry.communes, report.communes, strict=True)
+    ):
         spec = commune_spec(commune.source, registry_path)
         job = _CommuneJob(
             commune.code, spec, store, connections, secrets, environ, now, force, stored
@@ -397,7 +399,7 @@ def sync_province(
         if job.store_down:
             # Not even the failure could be written: every other commune would wait for
             # the store as long, twice, for nothing. Their last good data stays.
-            for rest in report.communes[report.communes.index(line) + 1 :]:
+            for rest in report.communes[position + 1 :]:
                 tell(rest, FAILED, error=STORE_DOWN.format(reason=str(job.store_down)))
             again = []
             break
