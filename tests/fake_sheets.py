@@ -546,8 +546,10 @@ class FakeSheetsServer:
 
     def _over_quota(self, email: str, kind: str) -> tuple[int, dict] | None:
         """Google's refusal when this user's requests of one kind of quota (Sheets reads,
-        Sheets writes, Drive) this minute exceed the limit; None otherwise. Every arrival
-        counts, refused ones included: quotas are "refilled every minute"."""
+        Sheets writes, Drive) this minute exceed the limit; None otherwise. The count starts
+        afresh each minute of the clock (Sheets API "Usage limits": quotas are "refilled
+        every minute"). Refused arrivals count too: Google does not say whether they do, and
+        counting them is the stricter reading (a client that retries at once stays refused)."""
         if kind in _SHEETS_KINDS:
             limit, bucket = self.quota_per_minute, "write" if kind in _WRITE_KINDS else "read"
         elif kind == "driveGet":
