@@ -11,6 +11,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -36,6 +37,7 @@ from tothu_core.sheet.demo import generate_workbook
 from tothu_core.sheet.reader import read_dataset
 
 SYNCED = dt.datetime(2026, 11, 20, 9, 30)
+ROOT = Path(__file__).resolve().parents[2]
 READ_AT = dt.datetime(2026, 11, 20, 9, 29, 41, 123456)
 
 
@@ -596,6 +598,56 @@ def test_two_writers_of_one_commune_at_once_leave_one_copy(store, tmp_path):
     assert not errors
     assert len(store.read_table("rollup.t", ["X001"])) == 20_000
     assert list(store.status()["commune"]) == ["X001"]
+
+
+def test_a_sync_killed_mid_write_leaves_the_duckdb_file_whole(tmp_path):
+    """A scheduled job killed (out of memory, a reboot) while it writes: on reopening, each
+    table of the commune holds one whole write, the one its status names."""
+    import signal
+    import time
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import datetime, itertools
+                from pathlib import Path
+                import pandas as pd
+                from tothu_core.province.store import open_store
+                store = open_store(None, Path({str(tmp_path)!r}))
+                for i in itertools.count():
+                    tables = {{
+                        f"rollup.t{{k}}": pd.DataFrame({{"marker": [i] * (100_000 + k)}})
+                        for k in range(3)
+                    }}
+                    store.replace_commune(
+                        "K", tables, [], version=f"v{{i}}",
+                        synced_at=datetime.datetime(2026, 1, 1),
+                    )
+                    print(i, flush=True)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(ROOT),
+    )
+    try:
+        committed = [int(child.stdout.readline()) for _ in range(3)][-1]
+        time.sleep(0.05)  # somewhere inside the next write
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+
+    store = open_store(None, tmp_path)
+    version = store.version("K")
+    assert int(version[1:]) >= committed
+    for k in range(3):
+        stored = store.read_table(f"rollup.t{k}", ["K"])
+        assert len(stored) == 100_000 + k
+        assert set(stored["marker"]) == {int(version[1:])}
 
 
 def test_a_re_synced_commune_still_reads_back_whole_and_in_order(store, demo, flawed):
