@@ -8,6 +8,7 @@ on small hand-made sheets, so the dtypes checked are the ones the app produces.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -598,6 +599,41 @@ def test_two_writers_of_one_commune_at_once_leave_one_copy(store, tmp_path):
     assert not errors
     assert len(store.read_table("rollup.t", ["X001"])) == 20_000
     assert list(store.status()["commune"]) == ["X001"]
+
+
+def test_a_read_while_a_commune_is_rewritten_gives_one_saved_frame(store, tmp_path):
+    """The province page reads while the sync rewrites a commune: each read gives one of
+    the frames saved, never the columns of one write over the rows of another."""
+    import threading
+    import time
+
+    narrow = pd.DataFrame({"a": pd.Series(range(1000), dtype="int64")})
+    wide = pd.DataFrame(
+        {"a": pd.Series(range(2000), dtype="int64"), "b": pd.Series(["x"] * 2000, dtype="str")}
+    )
+    store.replace_commune("X001", {"rollup.t": wide}, [], version="v", synced_at=SYNCED)
+    done = threading.Event()
+
+    def rewrite() -> None:
+        writer = open_store(getattr(store, "url", None), tmp_path)
+        for turn in itertools.count():
+            if done.is_set():
+                return
+            frame = narrow if turn % 2 else wide
+            writer.replace_commune("X001", {"rollup.t": frame}, [], version="v", synced_at=SYNCED)
+
+    thread = threading.Thread(target=rewrite)
+    thread.start()
+    seen = []
+    try:
+        until = time.monotonic() + 5
+        while time.monotonic() < until:
+            read = store.read_table("rollup.t").drop(columns="commune")
+            seen.append(read.equals(narrow) or read.equals(wide))
+    finally:
+        done.set()
+        thread.join()
+    assert all(seen), f"{seen.count(False)} of {len(seen)} reads mixed two writes"
 
 
 def test_a_sync_killed_mid_write_leaves_the_duckdb_file_whole(tmp_path):

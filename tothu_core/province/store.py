@@ -238,6 +238,9 @@ class Session(ABC):
     def insert(self, sql_table: str, table: pa.Table) -> None:
         """Append an Arrow table's rows (columns by name) in one bulk operation."""
 
+    def read_snapshot(self) -> None:  # noqa: B027 - DuckDB's transactions are snapshots
+        """Make every statement of this (reading) transaction see the same commit."""
+
     def lock_writes(self) -> None:  # noqa: B027 - DuckDB's file lock already serialises
         """Wait until no other transaction writes the store (first statement of a write)."""
 
@@ -452,6 +455,7 @@ class Store(ABC):
         """
         wanted = None if communes is None else sorted({str(c) for c in communes})
         with self._session() as session:
+            session.read_snapshot()
             catalogue = self._catalogue(session)
             if name not in catalogue:
                 return pd.DataFrame({"commune": pd.Series(dtype="str")})
@@ -488,6 +492,7 @@ class Store(ABC):
     def read_frame(self, name: str, code: str) -> pd.DataFrame | None:
         """One commune's frame exactly as saved (index and column labels too), or None."""
         with self._session() as session:
+            session.read_snapshot()
             return self._frames_in(session, str(code), [name]).get(name)
 
     def _frames_in(self, session, code: str, names: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -573,6 +578,7 @@ class Store(ABC):
         """The Dataset last stored for this commune (None when it never synced)."""
         names = [DATASET_PREFIX + name for name in DATASET_FRAMES]
         with self._session() as session:
+            session.read_snapshot()
             stored = self._frames_in(
                 session, str(code), [*names, PROBLEMS_TABLE, LAYOUTS_TABLE, SOURCE_TABLE]
             )

@@ -81,6 +81,11 @@ class _PostgresSession(Session):
             ),
         )
 
+    def read_snapshot(self) -> None:
+        # READ COMMITTED gives each statement its own snapshot: a sync committing between
+        # the frame's description and its rows would mix two writes.
+        self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
     def lock_writes(self) -> None:
         # Two writers of one commune under READ COMMITTED would each delete only the rows
         # committed before their DELETE began, and both inserts would stay: one writer at
