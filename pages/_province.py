@@ -368,13 +368,8 @@ def show_table(frame: pd.DataFrame) -> None:
 
 
 def context() -> ProvinceContext:
-    ctx = st.session_state.get(_CONTEXT_KEY)
-    if ctx is None:
-        try:
-            st.switch_page("app.py")
-        except st.errors.StreamlitAPIException:
-            st.stop()
-    return ctx
+    """The province context app.py built in this very run, after sign-in."""
+    return _shared.run_context(_CONTEXT_KEY)
 
 
 def month_picker(ctx: ProvinceContext) -> pd.Period | None:

@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from pages import _province
-from pages._shared import chart_text, show_chart, table_with_downloads
+from pages._shared import chart_text, show_chart, table_with_downloads, trend_charts
 from tothu_core.clock import office_now
 from tothu_core.figures import headline
 from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_xlsx_bytes
@@ -196,39 +196,7 @@ if not one_commune:
     )
 
 st.subheader("Diễn biến qua các tháng")
-if len(months) < 2:
-    st.caption("Mới có số liệu của một tháng, chưa vẽ được diễn biến.")
-else:
-    for title, keys in (
-        ("Sinh hoạt tổ", headline.MEETING_TREND),
-        ("Báo cáo của cán bộ", headline.REPORT_TREND),
-    ):
-        fig = px.line(
-            headline.trend_long(trend, keys),
-            x="Tháng",
-            y="Tỷ lệ (%)",
-            color="Chỉ số",
-            markers=True,
-            title=title,
-        )
-        fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
-        fig.update_xaxes(tickformat="%m/%Y", title=None)
-        fig.add_vline(x=month.to_timestamp(), line_dash="dot", line_color="#6b7280")
-        if len(still_open):
-            fig.add_vrect(
-                x0=(still_open[0].to_timestamp() - pd.Timedelta(days=15)),
-                x1=(still_open[-1].to_timestamp() + pd.Timedelta(days=15)),
-                fillcolor="#9ca3af",
-                opacity=0.2,
-                line_width=0,
-            )
-        fig.update_layout(legend_title_text="")
-        show_chart(fig, height=320)
-    notes = ["Đường chấm: tháng đang xem."]
-    if len(still_open):
-        notes.append("Vùng xám: tháng còn đang nhận báo cáo, số liệu chưa đủ.")
-    notes.append("Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
-    st.caption(" ".join(notes))
+trend_charts(trend, month, still_open, note="Tỷ lệ toàn tỉnh tính từ tổng số của các xã.")
 with st.expander("Bảng theo tháng và tải về"):
     table_with_downloads(
         views.trend_table(trend), slug="dien-bien-theo-thang", ctx=scope, key="province_trend"
