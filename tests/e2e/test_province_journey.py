@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
@@ -117,43 +116,14 @@ def sign_in(app, username: str) -> None:
     app.settle()
 
 
-def go_to(app, title: str) -> None:
-    """Open a page from the navigation as on a phone: open the sidebar, tap, close it."""
-    expand = app.page.get_by_test_id("stExpandSidebarButton")
-    expand.tap()
-    nav = app.sidebar.get_by_test_id("stSidebarNav")
-    link = nav.get_by_role("link").filter(has_text=title).first
-    expect(link).to_be_in_viewport()
-    link.tap()
-    app.settle()
-    app.main.get_by_role("heading", name=title, level=1).wait_for()
-    if nav.is_visible():
-        close_sidebar(app)
-
-
 def nav_titles(app) -> list[str]:
     app.page.get_by_test_id("stExpandSidebarButton").tap()
     nav = app.sidebar.get_by_test_id("stSidebarNav")
     nav.wait_for()
     # Each link reads «icon name» then the title: the title is its last line.
     titles = [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
-    close_sidebar(app)
+    app.fold_sidebar()
     return titles
-
-
-def close_sidebar(app) -> None:
-    """Fold the sidebar away again (a tap during its slide-in animation can be lost)."""
-    expand = app.page.get_by_test_id("stExpandSidebarButton")
-    for _attempt in range(5):
-        app.page.get_by_test_id("stSidebarCollapseButton").locator("button").first.tap(force=True)
-        try:
-            expand.wait_for(timeout=3000)
-            # Let the slide-out end, so a screenshot shows the page and not the sidebar.
-            app.page.wait_for_timeout(400)
-            return
-        except PlaywrightTimeout:
-            continue
-    expand.wait_for()
 
 
 def assert_fits_phone(app) -> None:
@@ -171,7 +141,7 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server
     expect(app.main.get_by_text("Chưa có số liệu tổng hợp")).to_be_visible()
     assert nav_titles(app) == ["Tổng hợp các xã", "Đồng bộ dữ liệu", "Danh sách xã"]
 
-    go_to(app, "Đồng bộ dữ liệu")
+    app.tap_to("Đồng bộ dữ liệu")
     app.main.get_by_role("button", name="Đồng bộ ngay").tap()
     app.settle()
     for _ in range(150):  # a busy 2-core machine reads two communes in well under this
@@ -185,7 +155,7 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server
     assert_fits_phone(app)
     app.screenshot("province-sync-phone")
 
-    go_to(app, "Tổng hợp các xã")
+    app.tap_to("Tổng hợp các xã")
     table = app.main.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible()
     metric = app.main.get_by_test_id("stMetric").filter(has_text="Số tổ").first
@@ -228,7 +198,7 @@ def test_a_province_admin_syncs_and_reads_the_roll_up_on_a_phone(province_server
 
     # The registry on a phone: a new commune with a code already taken is refused, the
     # fields keep what was typed, and the file is unchanged.
-    go_to(app, "Danh sách xã")
+    app.tap_to("Danh sách xã")
     registry = province_server.data_dir.parent / "danh-sach-xa.csv"
     before = registry.read_bytes()
     for label, value in (("Mã xã", "X002"), ("Tên xã", "Xã Long Hòa"), ("Nguồn dữ liệu", "x.xlsx")):
