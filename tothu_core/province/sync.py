@@ -55,6 +55,9 @@ from tothu_core.sheet.load import load_dataset
 from tothu_core.sheet.sources import resolve_source
 from tothu_core.sheet.sources.base import Source
 
+# Pacing and the Google backend's retries share one clock (tests give one that never sleeps).
+from tothu_core.sheet.sources.gsheets import Clock
+
 WAITING, READING, DONE, UNCHANGED, FAILED = "chờ", "đang đọc", "xong", "không đổi", "lỗi"
 DEFAULT_REQUESTS_PER_MINUTE = 50
 # Drive API's own per-user quota is far larger than Sheets' (Drive API "Usage limits":
@@ -85,20 +88,6 @@ UNREADABLE_TABS = (
 )
 #: the tabs a read must find (with their header row) for its rows to replace the stored ones
 REQUIRED_TABS = tuple(key for key, tab in contract.TABS.items() if not tab.optional)
-
-
-class Clock:
-    """Time as pacing sees it; tests give one that does not really sleep (the Google
-    backend's `Clock` has the same three methods, so one object can serve both)."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 class RateLimiter:
