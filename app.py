@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _auth, _shared
+from pages import _auth, _province, _shared
 from tothu_core.people import access
 
 st.set_page_config(
@@ -37,6 +37,10 @@ PAGES = {
 
 
 def main() -> None:
+    if _province.province_mode():
+        # A registry of communes is configured: the province view (see pages/_province.py).
+        _province.run()
+        return
     if not _auth.signed_in():
         st.navigation(
             [st.Page(_auth.sign_in_page, title="Đăng nhập", icon=":material/login:")]

@@ -34,7 +34,6 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.child import run_child  # noqa: E402  (after ROOT is importable)
 
 RESULTS = ROOT / "bench" / "results"
 MONTHS = 24
@@ -161,6 +162,7 @@ def work_core(args) -> dict:
             "entries": len(ds.meetings),
         },
         "errors": len(ds.errors),
+        "problems": len(ds.problems),
         "file_mb": Path(args.workbook).stat().st_size / 2**20,
         "month": month.strftime(contract.MONTH_FORMAT),
         "read_raw_s": read_raw_s,
@@ -542,28 +544,9 @@ WORKERS = {"core": work_core, "pages": work_pages, "sheets": work_sheets, "local
 
 
 def run_worker(kind: str, communes: int, workbook: Path, *, quick: bool) -> dict:
-    out = Path(tempfile.mkstemp(prefix=f"bench-{kind}-", suffix=".json")[1])
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--worker",
-        kind,
-        "--communes",
-        str(communes),
-        "--workbook",
-        str(workbook),
-        "--out",
-        str(out),
-    ] + (["--quick"] if quick else [])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    print(f"  {kind} × {communes} xã …", file=sys.stderr, flush=True)
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    try:
-        if done.returncode != 0:
-            return {"failed": done.stderr[-2000:]}
-        return json.loads(out.read_text(encoding="utf-8"))
-    finally:
-        out.unlink(missing_ok=True)
+    args = ["--worker", kind, "--communes", str(communes), "--workbook", str(workbook)]
+    label = f"{kind} × {communes} xã"
+    return run_child(Path(__file__).resolve(), args + (["--quick"] if quick else []), label)
 
 
 def _s(value: float | None) -> str:
@@ -602,6 +585,10 @@ def markdown(results: dict) -> str:
         lines += _sheets_lines(sheets)
     if local:
         lines += _local_lines(local)
+    if results.get("province"):
+        from bench import province
+
+        lines += province.markdown_lines(results["province"])
     return "\n".join(lines) + "\n"
 
 
@@ -632,6 +619,18 @@ def _core_lines(core: dict) -> list[str]:
             f"| {_wall_cpu(c, 'trend_first_s', 'trend')} | {c['rss_peak_mb']:.0f} |"
         )
     ok = [n for n in scales if "failed" not in core[n]]
+    validation = ", ".join(
+        f"{n} xã {_s(core[n]['cpu_s']['validate'])} s"
+        + (f" ({core[n]['problems']:,} problems)" if "problems" in core[n] else "")
+        for n in ok
+        if "validate" in core[n].get("cpu_s", {})
+    )
+    if validation:
+        lines += [
+            "",
+            "Validation alone, CPU seconds (`read_dataset` on the cells already read, first call "
+            f"in a fresh process; each distinct cell of a column parsed once): {validation}.",
+        ]
     lines += ["", "Each figure for one month, first call (seconds):", ""]
     lines.append("| figure | " + " | ".join(f"{n} xã" for n in ok) + " |")
     lines.append("|---|" + "---:|" * len(ok))
@@ -785,7 +784,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 20 communes only")
     parser.add_argument("--scales", type=int, nargs="*", help="communes per run, e.g. 1 20 150")
-    parser.add_argument("--only", choices=sorted(WORKERS), nargs="*", help="some kinds only")
+    parser.add_argument(
+        "--only", choices=[*sorted(WORKERS), "province"], nargs="*", help="some kinds only"
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--communes", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workbook", help=argparse.SUPPRESS)
@@ -798,7 +799,7 @@ def main() -> None:
         return
 
     scales = args.scales or ([1, 20] if args.quick else sorted(SCALES))
-    kinds = args.only or sorted(WORKERS)
+    kinds = args.only or [*sorted(WORKERS), "province"]
     results = {
         "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "machine": platform.platform(terse=True),
@@ -810,14 +811,18 @@ def main() -> None:
         "sheets": {},
         "local": {},
     }
-    for communes in scales:
+    for communes in scales if set(kinds) & set(WORKERS) else ():
         print(f"{communes} xã:", file=sys.stderr, flush=True)
         workbook, written = ensure_workbook(communes)
         results["written_s"][communes] = written
         for kind in kinds:
-            if kind == "pages" and communes not in PAGE_SCALES:
+            if kind == "pages" and communes not in PAGE_SCALES or kind not in WORKERS:
                 continue
             results[kind][communes] = run_worker(kind, communes, workbook, quick=args.quick)
+    if "province" in kinds:  # its own size (bench/province.py), not one of the scales
+        from bench import province
+
+        results["province"] = province.run(quick=args.quick)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"results-{stamp}.json").write_text(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit import config as st_config
@@ -18,12 +19,13 @@ from streamlit import config as st_config
 from tothu_core.clock import office_now
 from tothu_core.entry.outbox import Outbox
 from tothu_core.errors import ConfigError, TothuError
-from tothu_core.figures import activity
+from tothu_core.figures import activity, headline
 from tothu_core.figures.numbers import PLOTLY_SEPARATORS, display_styler, number_columns
 from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_csv_bytes, to_xlsx_bytes
 from tothu_core.people.access import Viewer
 from tothu_core.people.accounts import default_accounts_path
 from tothu_core.people.configuration import check_configuration
+from tothu_core.province.warm import WarmStart
 from tothu_core.settings import Settings, load_settings, parse_secrets_file
 from tothu_core.sheet import contract
 from tothu_core.sheet.dataset import Dataset
@@ -186,11 +188,17 @@ def _store(source_spec: str, ttl_seconds: int, max_load: int) -> SnapshotStore:
     The cache time and the maximum groups per cadre (the reader warns above it) are part of
     the key, so a change saved on «Cài đặt» gets a store, and a read, of its own.
     """
+    source = resolve_source(source_spec, secrets=secrets())
+    read_options = {"max_groups_per_cadre": max_load}
+    # A restart serves the last read saved in the data dir while the source is unchanged.
+    warm = WarmStart(settings().data_dir, source.identity, read_options=read_options)
     return SnapshotStore(
-        resolve_source(source_spec, secrets=secrets()),
+        source,
         ttl_seconds=ttl_seconds,
         background=True,
-        read_options={"max_groups_per_cadre": max_load},
+        read_options=read_options,
+        warm_start=warm.load,
+        on_read=warm.save_in_background,
     )
 
 
@@ -322,12 +330,17 @@ def clear_context() -> None:
 
 
 def context() -> PageContext:
-    """The context app.py built in this very run, after sign-in.
+    """The context app.py built in this very run, after sign-in."""
+    return run_context(_CONTEXT_KEY)
+
+
+def run_context(key: str):
+    """The context app.py stored under `key` in this very run.
 
     A page file started any other way (Streamlit can serve a file of pages/ by its URL
     before app.py has run) finds none and stops before showing anything.
     """
-    ctx = st.session_state.get(_CONTEXT_KEY)
+    ctx = st.session_state.get(key)
     if ctx is None:
         try:
             st.switch_page("app.py")
@@ -364,6 +377,49 @@ def chart_text(values):
     if isinstance(values, list | tuple):
         return [escape(v) for v in values]
     return escape(values)
+
+
+def trend_charts(trend: pd.DataFrame, month: pd.Period, still_open, *, note: str = "") -> None:
+    """The two trend lines (meetings, cadres' reports) of the overview pages, commune or province.
+
+    The month shown is a dotted line; months still taking reports are shaded, since their
+    figures are not complete yet.
+    """
+    if len(trend) < 2:
+        st.caption("Mới có số liệu của một tháng, chưa vẽ được diễn biến.")
+        return
+    for title, keys in (
+        ("Sinh hoạt tổ", headline.MEETING_TREND),
+        ("Báo cáo của cán bộ", headline.REPORT_TREND),
+    ):
+        fig = px.line(
+            headline.trend_long(trend, keys),
+            x="Tháng",
+            y="Tỷ lệ (%)",
+            color="Chỉ số",
+            markers=True,
+            title=title,
+        )
+        fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
+        fig.update_traces(
+            hovertemplate="%{x|%m/%Y} · %{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"
+        )
+        fig.update_xaxes(tickformat="%m/%Y", title=None)
+        fig.add_vline(x=month.to_timestamp(), line_dash="dot", line_color="#6b7280")
+        if len(still_open):
+            fig.add_vrect(
+                x0=(still_open[0].to_timestamp() - pd.Timedelta(days=15)),
+                x1=(still_open[-1].to_timestamp() + pd.Timedelta(days=15)),
+                fillcolor="#9ca3af",
+                opacity=0.2,
+                line_width=0,
+            )
+        fig.update_layout(legend_title_text="")
+        show_chart(fig, height=320)
+    notes = ["Đường chấm: tháng đang xem."]
+    if len(still_open):
+        notes.append("Vùng xám: tháng còn đang nhận báo cáo, số liệu chưa đủ.")
+    st.caption(" ".join([*notes, note] if note else notes))
 
 
 def show_chart(fig: go.Figure, *, height: int = 360, toolbar: bool = True) -> None:

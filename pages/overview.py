@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from pages._shared import context, page_header, show_chart, table_with_downloads
+from pages._shared import context, page_header, table_with_downloads, trend_charts
 from tothu_core.clock import office_now
 from tothu_core.entry.dues import viewer_dues
 from tothu_core.figures import figures, headline
@@ -73,41 +72,7 @@ with st.container(horizontal=True, gap="small"):
 st.caption(headline.delta_caption(trend, f.month, provisional=provisional))
 
 st.subheader("Diễn biến qua các tháng")
-if len(months) < 2:
-    st.caption("Mới có dữ liệu của một tháng, chưa vẽ được diễn biến.")
-else:
-    for title, keys in (
-        ("Sinh hoạt tổ", headline.MEETING_TREND),
-        ("Báo cáo của cán bộ", headline.REPORT_TREND),
-    ):
-        fig = px.line(
-            headline.trend_long(trend, keys),
-            x="Tháng",
-            y="Tỷ lệ (%)",
-            color="Chỉ số",
-            markers=True,
-            title=title,
-        )
-        fig.update_yaxes(range=[0, 105], ticksuffix="\u00a0%", title=None)
-        fig.update_traces(
-            hovertemplate="%{x|%m/%Y} · %{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"
-        )
-        fig.update_xaxes(tickformat="%m/%Y", title=None)
-        fig.add_vline(x=f.month.to_timestamp(), line_dash="dot", line_color="#6b7280")
-        if len(still_open):
-            fig.add_vrect(
-                x0=(still_open[0].to_timestamp() - pd.Timedelta(days=15)),
-                x1=(still_open[-1].to_timestamp() + pd.Timedelta(days=15)),
-                fillcolor="#9ca3af",
-                opacity=0.2,
-                line_width=0,
-            )
-        fig.update_layout(legend_title_text="")
-        show_chart(fig, height=320)
-    notes = ["Đường chấm: tháng đang xem."]
-    if len(still_open):
-        notes.append("Vùng xám: tháng còn đang nhận báo cáo, số liệu chưa đủ.")
-    st.caption(" ".join(notes))
+trend_charts(trend, f.month, still_open)
 
 st.subheader("Tổ cần quan tâm")
 attention, total = ctx.memo(

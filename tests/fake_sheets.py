@@ -18,10 +18,19 @@ source. "Cassette" means a recorded real answer in burnash/gspread `tests/casset
 - metadata reports title, locale, timeZone, every tab's grid size, `hidden` only when true
   and its protected ranges (cassette SpreadsheetTest.test_worksheets_exclude_hidden): `_metadata`.
 - errors carry Google's own bodies: `_google_error` and the messages in `_ERRORS`.
+- Drive v3 `files.get` answers the fields asked (`fields=modifiedTime`), modifiedTime as an
+  RFC 3339 UTC time with milliseconds, advancing on every change of the spreadsheet
+  (reference: Drive API v3 files.get and File.modifiedTime; cassettes
+  CellTest.test_a1_value, SpreadsheetTest.test_get_lastUpdateTime): see `_drive_get`.
+- quotas: with `quota_per_minute` set, a user's read (or write) requests beyond it within one
+  minute of the server's clock get Google's 429 (Sheets API "Usage limits": 60 read and 60
+  write requests per minute per user per project, "refilled every minute"); Drive's own
+  limit (`drive_quota_per_minute`) answers 403 userRateLimitExceeded (Drive guide "Resolve
+  errors"): see `_over_quota`.
 
-Kinds of request: "token", "metadata", "batchGet", "get", "append", "allowedLocations"
-(google-auth's own side lookup), "unknown". A new endpoint is one `_ROUTES` line plus one
-handler in `_HANDLERS` (a section of its own below).
+Kinds of request: "token", "metadata", "batchGet", "get", "append", "driveGet" (Drive
+files.get), "allowedLocations" (google-auth's own side lookup), "unknown". A new endpoint
+is one `_ROUTES` line plus one handler in `_HANDLERS` (a section of its own below).
 
 Importable without pytest: the benchmark script uses it too.
 """
@@ -37,7 +46,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -104,6 +113,28 @@ _QUOTA = {
     "write": ("Write requests", "WriteRequestsPerMinutePerUser", "write_requests"),
 }
 _WRITE_KINDS = frozenset({"append"})
+_SHEETS_KINDS = frozenset({"metadata", "batchGet", "get", "append"})
+# Scopes that let Drive's files.get read a file's metadata (reference: files.get,
+# "Authorization scopes").
+_DRIVE_SCOPES = frozenset(
+    "https://www.googleapis.com/auth/" + name
+    for name in (
+        "drive",
+        "drive.file",
+        "drive.readonly",
+        "drive.metadata",
+        "drive.metadata.readonly",
+    )
+)
+# Drive v3 errors carry an `errors` list and no `status` (Drive guide "Resolve errors":
+# 404 notFound "File not found: {fileId}", 403 userRateLimitExceeded in domain usageLimits).
+_DRIVE_NOT_FOUND = "File not found: {key}."
+_DRIVE_RATE_LIMIT = "User rate limit exceeded."
+# A token without a Drive scope: Google's answer (google.rpc.ErrorInfo reason
+# ACCESS_TOKEN_SCOPE_INSUFFICIENT, as google-api-python-client#1186 users quote it).
+_SCOPE_INSUFFICIENT = "Request had insufficient authentication scopes."
+# Drive v3 files.get without `fields`: its default answer (reference: files.get).
+_DRIVE_DEFAULT_FIELDS = ("kind", "id", "name", "mimeType")
 
 
 @dataclass(frozen=True)
@@ -159,6 +190,8 @@ class LoggedRequest:
     body: Any
     status: int | None = None
     started: float = field(default_factory=time.monotonic)
+    #: arrival on the server's clock (the one quotas count by)
+    at: float = 0.0
 
     def param(self, name: str) -> str | None:
         values = self.params.get(name)
@@ -184,6 +217,8 @@ class _Spreadsheet:
     role: str | None
     locale: str
     time_zone: str
+    #: Drive's modifiedTime, seconds since the epoch on the server's clock
+    modified: float = 0.0
 
     def cells(self) -> int:
         return sum(t.grid_rows * t.grid_columns for t in self.tabs.values())
@@ -192,13 +227,28 @@ class _Spreadsheet:
 class FakeSheetsServer:
     """Start with `with FakeSheetsServer() as server:` or `start()` / `stop()`."""
 
-    def __init__(self, *, latency: float = 0.0, cell_limit: int = CELL_LIMIT):
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        cell_limit: int = CELL_LIMIT,
+        quota_per_minute: int | None = None,
+        drive_quota_per_minute: int | None = None,
+        clock=None,
+    ):
+        """`clock` (anything with `time()`) dates modifiedTime and counts the quota's
+        minutes: tests share one with the client so nobody really waits a minute."""
         self.latency = latency
         self.cell_limit = cell_limit
+        self.quota_per_minute = quota_per_minute
+        self.drive_quota_per_minute = drive_quota_per_minute
+        self._clock = clock
+        self._minute_counts: dict[tuple[str, str, int], int] = defaultdict(int)
         self._lock = threading.RLock()
         self._spreadsheets: dict[str, _Spreadsheet] = {}
         self._public_keys: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
+        self._token_scopes: dict[str, frozenset[str]] = {}
         self._token_numbers = itertools.count(1)
         self._planned: dict[str, deque[PlannedFault]] = defaultdict(deque)
         self._always: dict[str, PlannedFault] = {}
@@ -271,13 +321,38 @@ class FakeSheetsServer:
                     grid_rows=max(NEW_TAB_ROWS, len(rows)),
                     grid_columns=max(NEW_TAB_COLUMNS, width),
                 )
+            old = self._spreadsheets.get(key)
             self._spreadsheets[key] = _Spreadsheet(
                 title=title,
                 tabs=book_tabs,
                 role=(role or "writer") if shared else None,
                 locale=locale,
                 time_zone=time_zone,
+                modified=old.modified if old else 0.0,
             )
+            self._touch(key)
+
+    def now(self) -> float:
+        return (self._clock or time).time()
+
+    def _touch(self, key: str) -> None:
+        """A change of the spreadsheet: its modifiedTime moves on, at least by 1 ms (the
+        answer's precision), so two edits in one millisecond still differ."""
+        book = self._spreadsheets[key]
+        book.modified = max(self.now(), book.modified + 0.001)
+
+    def modified_time(self, key: str) -> str:
+        """The spreadsheet's modifiedTime as Drive writes it (RFC 3339, UTC, milliseconds)."""
+        with self._lock:
+            return _rfc3339(self._spreadsheets[key].modified)
+
+    def edit(self, key: str, tab: str, rows: list[list[Any]]) -> None:
+        """What the office does when it edits a tab: new cells, and modifiedTime moves on."""
+        with self._lock:
+            sheet = self._spreadsheets[key].tabs[tab]
+            sheet.rows = [list(row) for row in rows]
+            sheet.grid_rows = max(sheet.grid_rows, len(rows))
+            self._touch(key)
 
     def values(self, key: str, tab: str) -> list[list[Any]]:
         """A copy of the stored cells of one tab, exactly as stored (no rendering)."""
@@ -288,6 +363,7 @@ class FakeSheetsServer:
         with self._lock:
             book = self._spreadsheets[key]
             book.tabs = {(new if name == old else name): t for name, t in book.tabs.items()}
+            self._touch(key)
 
     def insert_column(self, key: str, tab: str, index: int, cells: dict[int, Any] = ()) -> None:
         """What Insert → Column does: every row shifts right from `index` (0-based);
@@ -301,6 +377,7 @@ class FakeSheetsServer:
                     row.extend([None] * (index + 1 - len(row)))
                     row[index] = dict(cells)[number]
             sheet.grid_columns += 1
+            self._touch(key)
 
     def insert_rows(self, key: str, tab: str, index: int, rows: list[list[Any]]) -> None:
         """What Insert → Row does: `rows` go in at `index` (0-based), the rest shifts down."""
@@ -308,6 +385,7 @@ class FakeSheetsServer:
             sheet = self._spreadsheets[key].tabs[tab]
             sheet.rows[index:index] = [list(row) for row in rows]
             sheet.grid_rows += len(rows)
+            self._touch(key)
 
     def protect(self, key: str, tab: str, rows: tuple[int, int | None] = (0, None)) -> None:
         """A protected range the service account may not edit (0-based rows, end exclusive)."""
@@ -383,10 +461,15 @@ class FakeSheetsServer:
         """An adapter to mount on "https://": Google's hosts are answered by this server."""
         return RedirectAdapter(self.base_url, pool_maxsize=pool_maxsize)
 
-    def authorized_session(self, credentials_info: dict) -> AuthorizedSession:
+    def authorized_session(
+        self,
+        credentials_info: dict,
+        *,
+        scopes: tuple[str, ...] = ("https://www.googleapis.com/auth/spreadsheets",),
+    ) -> AuthorizedSession:
         """A google-auth session signed with `credentials_info`, all its traffic to this server."""
         credentials = service_account.Credentials.from_service_account_info(
-            credentials_info, scopes=["https://www.googleapis.com/auth/spreadsheets"]
+            credentials_info, scopes=list(scopes)
         )
         adapter = self.http_adapter()
         auth_session = requests.Session()
@@ -417,9 +500,15 @@ class FakeSheetsServer:
         if kind == "unknown":
             return _google_error(404)
         with self._lock:
-            if self._bearer_email(headers) is None:
+            email = self._bearer_email(headers)
+            if email is None:
                 return _google_error(401)
+            refusal = self._over_quota(email, kind)
+            if refusal is not None:
+                return refusal
             key = unquote(groups[0])
+            if kind == "driveGet":
+                return _drive_get(self, key, self._token_scopes.get(_bearer(headers)), entry)
             book = self._spreadsheets.get(key)
             if book is None:
                 return _google_error(404)
@@ -448,13 +537,46 @@ class FakeSheetsServer:
         token = f"fake-token-{next(self._token_numbers)}"
         with self._lock:
             self._tokens[token] = claims["iss"]
+            self._token_scopes[token] = frozenset(str(claims.get("scope", "")).split())
         return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
 
     def _bearer_email(self, headers) -> str | None:
-        value = headers.get("Authorization", "")
-        if not value.startswith("Bearer "):
+        token = _bearer(headers)
+        return None if token is None else self._tokens.get(token)
+
+    def _over_quota(self, email: str, kind: str) -> tuple[int, dict] | None:
+        """Google's refusal when this user's requests of one kind of quota (Sheets reads,
+        Sheets writes, Drive) this minute exceed the limit; None otherwise. The count starts
+        afresh each minute of the clock (Sheets API "Usage limits": quotas are "refilled
+        every minute"). Refused arrivals count too: Google does not say whether they do, and
+        counting them is the stricter reading (a client that retries at once stays refused)."""
+        if kind in _SHEETS_KINDS:
+            limit, bucket = self.quota_per_minute, "write" if kind in _WRITE_KINDS else "read"
+        elif kind == "driveGet":
+            limit, bucket = self.drive_quota_per_minute, "drive"
+        else:
             return None
-        return self._tokens.get(value.removeprefix("Bearer ").strip())
+        if limit is None:
+            return None
+        minute = int(self.now() // 60)
+        self._minute_counts[(email, bucket, minute)] += 1
+        if self._minute_counts[(email, bucket, minute)] <= limit:
+            return None
+        if bucket == "drive":
+            return _drive_error(403, _DRIVE_RATE_LIMIT, "userRateLimitExceeded", "usageLimits")
+        return _google_error(429, kind=kind)
+
+
+def _bearer(headers) -> str | None:
+    value = headers.get("Authorization", "")
+    if not value.startswith("Bearer "):
+        return None
+    return value.removeprefix("Bearer ").strip()
+
+
+def _rfc3339(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class RedirectAdapter(HTTPAdapter):
@@ -517,6 +639,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=parts.path,
             params=parse_qs(parts.query, keep_blank_values=True),
             body=_decode_body(raw_body, self.headers.get("Content-Type", "")),
+            at=fake.now(),
         )
         fake._record(entry)
         if fake.latency:
@@ -564,6 +687,7 @@ _ROUTES = (
     ("append", "POST", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+):append$")),
     ("get", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)/values/([^/]+)$")),
     ("metadata", "GET", re.compile(r"^/v4/spreadsheets/([^/]+)$")),
+    ("driveGet", "GET", re.compile(r"^/drive/v3/files/([^/]+)$")),
     (
         "allowedLocations",
         "GET",
@@ -615,6 +739,49 @@ def _google_error(status: int, message: str | None = None, *, kind: str = "") ->
             }
         ]
     return status, {"error": error}
+
+
+def _drive_error(status: int, message: str, reason: str, domain: str = "global", **where):
+    """A Drive v3 error body: `errors` entries, no `status` (Drive guide "Resolve errors")."""
+    detail = {"domain": domain, "reason": reason, "message": message} | where
+    return status, {"error": {"code": status, "message": message, "errors": [detail]}}
+
+
+# -- the Drive API: files.get ---------------------------------------------------------------------
+
+
+def _drive_get(fake, key: str, scopes: frozenset[str] | None, entry) -> tuple[int, dict]:
+    """files.get of a spreadsheet: the `fields` asked (default: kind, id, name, mimeType).
+
+    A file not shared with the caller answers 404 notFound, as a missing one does (Drive
+    guide: "The user doesn't have read access to a file, or the file doesn't exist"); a
+    token without a Drive scope is refused with 403.
+    """
+    if not (scopes or frozenset()) & _DRIVE_SCOPES:
+        status, body = _google_error(403, _SCOPE_INSUFFICIENT)
+        body["error"]["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                "domain": "googleapis.com",
+                "metadata": {"service": "drive.googleapis.com", "method": "drive.files.get"},
+            }
+        ]
+        return status, body
+    book = fake._spreadsheets.get(key)
+    if book is None or book.role is None:
+        message = _DRIVE_NOT_FOUND.format(key=key)
+        return _drive_error(404, message, "notFound", location="fileId", locationType="parameter")
+    known = {
+        "kind": "drive#file",
+        "id": key,
+        "name": book.title,
+        "mimeType": "application/vnd.google-apps.spreadsheet",
+        "modifiedTime": _rfc3339(book.modified),
+    }
+    fields = entry.param("fields")
+    wanted = _DRIVE_DEFAULT_FIELDS if not fields else [f.strip() for f in fields.split(",")]
+    return 200, {name: known[name] for name in wanted if name in known}
 
 
 # -- the Sheets API: metadata, reading -----------------------------------------------------------
@@ -828,6 +995,7 @@ def _append(fake, key: str, book: _Spreadsheet, groups, entry) -> tuple[int, dic
                 continue
             row.extend([None] * (column + 1 - len(row)))
             row[column] = value
+    fake._touch(key)
     quoted = _a1_title(title)
     last_col = _letters(start_col + max(width, 1))
     answer: dict[str, Any] = {"spreadsheetId": key}

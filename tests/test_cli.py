@@ -19,7 +19,7 @@ BOM = b"\xef\xbb\xbf"
 PROBLEM_KEYS = {"severity", "tab", "row", "column", "value", "message"}
 
 RAW_HEADERS = {
-    "hamlets": ["Mã ấp", "Tên ấp", "Bí thư chi bộ"],
+    "hamlets": ["Mã ấp", "Tên ấp", "Bí thư chi bộ", "Xã cũ"],
     "cadres": ["Mã cán bộ", "Họ và tên", "Chức vụ", "Loại", "Điện thoại", "Email", "Vai trò"],
     "groups": ["Mã tổ", "Tên tổ", "Mã ấp", "Tổ trưởng", "Số hộ", "Xếp loại", "Vĩ độ", "Kinh độ"],
     "assignments": ["Mã cán bộ", "Mã tổ", "Từ ngày", "Đến ngày", "Căn cứ"],

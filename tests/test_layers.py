@@ -22,7 +22,8 @@ ALLOWED = {
     "people": {"sheet"},
     "entry": {"sheet", "figures", "people"},
     "outputs": {"sheet", "figures", "people"},
-    "edge": {"sheet", "figures", "people", "entry", "outputs", "edge"},
+    "province": {"sheet", "figures", "people"},
+    "edge": {"sheet", "figures", "people", "entry", "outputs", "province", "edge"},
 }
 UI = {"streamlit", "pages", "app"}
 

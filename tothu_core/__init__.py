@@ -9,6 +9,8 @@ The core is layered; imports only run downwards (tests/test_layers.py keeps it s
 - `people/`: who is signed in and what they may see;
 - `entry/`: the write path of the monthly form;
 - `outputs/`: tables, export files and the monthly report;
+- `province/`: the province view: the registry of communes, each commune's sheet synced
+  into one store (DuckDB or PostgreSQL) and rolled up; uses `sheet`, `figures`, `people`;
 - the application edge at the top (`cli`, `settings_view`, `backup`, `__main__`): may use any
   layer.
 """

@@ -1,6 +1,6 @@
 """`python -m tothu_core`: write demo data or the template, check a sheet, export tables, write
 the committee's report (month, quarter, six months, year) and the hamlets' lists, remind the
-cadres whose reports are missing, back up the app's own files."""
+cadres whose reports are missing, back up the app's own files, sync a province's communes."""
 
 from __future__ import annotations
 
@@ -347,6 +347,68 @@ def cmd_remind(args) -> int:
     return EXIT_OK if sent == len(outcomes) else EXIT_PROBLEMS
 
 
+def cmd_sync(args) -> int:
+    """Sync every commune of the registry into the province store (for a scheduled job).
+
+    One line per commune as it finishes; exit codes: 0 every commune synced (or unchanged),
+    1 some commune failed (its last good data is kept), 2 no registry, a broken
+    configuration or store.
+    """
+    import os
+
+    from tothu_core.province import sync
+    from tothu_core.province.registry import load_registry, registry_location
+    from tothu_core.province.store import open_store, store_setting
+    from tothu_core.settings import load_settings
+
+    secrets, _path = _secrets()
+    where = Path(args.registry) if args.registry else None
+    if where is None:
+        where = registry_location(secrets=secrets, environ=os.environ)
+    if where is None:
+        print(
+            "Chưa khai báo danh sách xã: hãy ghi --registry <tệp>, hoặc [province] registry "
+            "trong secrets.toml, hoặc biến TOTHU_REGISTRY.",
+            file=sys.stderr,
+        )
+        return EXIT_UNREADABLE
+    registry = load_registry(where)
+    for problem in registry.problems:
+        print(f"Danh sách xã: {getattr(problem, 'message', problem)}", file=sys.stderr)
+    if not registry.communes:
+        print(f"Danh sách xã {where} chưa có xã nào để đồng bộ.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    settings = load_settings(secrets=secrets)
+    url, origin = store_setting(secrets=secrets, environ=os.environ)
+    store = open_store(url, settings.data_dir, where=origin)
+    shown: set[str] = set()
+
+    def show(report) -> None:
+        for line in report.communes:
+            finished = line.state in (sync.DONE, sync.UNCHANGED, sync.FAILED)
+            if finished and line.code not in shown:
+                shown.add(line.code)
+                print(line.line, flush=True)
+            elif line.state == sync.WAITING and line.code in shown:
+                shown.discard(line.code)  # tried again at the end of the run
+
+    try:
+        report = sync.sync_province(
+            registry,
+            store,
+            secrets=secrets,
+            environ=os.environ,
+            force=args.force,
+            requests_per_minute=sync.requests_per_minute(secrets),
+            progress=show,
+            deadline_day=settings.deadline_day,
+        )
+    finally:
+        getattr(store, "close", lambda: None)()
+    print(report.summary(), file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tothu_core",
@@ -426,6 +488,17 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--source", help=source_help)
     remind.add_argument("--send", action="store_true", help="gửi thật (cần mục [smtp])")
     remind.set_defaults(run=cmd_remind)
+
+    province = sub.add_parser(
+        "sync", help="đồng bộ bảng tính của từng xã trong danh sách xã vào kho tổng hợp của tỉnh"
+    )
+    province.add_argument(
+        "--force", action="store_true", help="đọc lại mọi xã, kể cả bảng tính không đổi"
+    )
+    province.add_argument(
+        "--registry", help="tệp danh sách xã (.csv/.xlsx); mặc định [province] registry"
+    )
+    province.set_defaults(run=cmd_sync)
 
     from tothu_core.people.accounts import add_account_parser
 

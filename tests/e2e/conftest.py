@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
@@ -252,6 +253,39 @@ class StreamlitPage:
         ).first.click()
         self.settle()
         self.main.get_by_role("heading", name=title, level=1).wait_for(timeout=RUN_TIMEOUT_MS)
+
+    def tap_to(self, title: str) -> None:
+        """Open a page from the navigation as on a phone: open the sidebar, tap, fold it."""
+        expand = self.page.get_by_test_id("stExpandSidebarButton")
+        expand.tap()
+        nav = self.sidebar.get_by_test_id("stSidebarNav")
+        link = nav.get_by_role("link").filter(has_text=title).first
+        expect(link).to_be_in_viewport()
+        link.tap()
+        self.settle()
+        self.main.get_by_role("heading", name=title, level=1).wait_for(timeout=RUN_TIMEOUT_MS)
+        if nav.is_visible():
+            self.fold_sidebar()
+
+    def fold_sidebar(self) -> None:
+        """Fold the sidebar away on a phone.
+
+        A tap while the sidebar still slides in can miss, or find its button outside the
+        viewport: it is made again until the expand button shows.
+        """
+        expand = self.page.get_by_test_id("stExpandSidebarButton")
+        collapse = self.page.get_by_test_id("stSidebarCollapseButton").locator("button").first
+        for _attempt in range(5):
+            with contextlib.suppress(PlaywrightError):
+                collapse.tap(force=True)
+            try:
+                expand.wait_for(timeout=3000)
+                # Let the slide-out end, so a screenshot shows the page and not the sidebar.
+                self.page.wait_for_timeout(400)
+                return
+            except PlaywrightTimeout:
+                continue
+        expand.wait_for()
 
     def screenshot(self, name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"

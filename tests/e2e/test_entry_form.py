@@ -134,21 +134,6 @@ def sign_in_on_phone(app, cadre: Cadre) -> None:
     app.page.get_by_test_id("stExpandSidebarButton").wait_for()
 
 
-def go_to(app, title: str) -> None:
-    """Open a page from the navigation as on a phone: open the sidebar, tap, close it."""
-    expand = app.page.get_by_test_id("stExpandSidebarButton")
-    expand.tap()
-    nav = app.sidebar.get_by_test_id("stSidebarNav")
-    link = nav.get_by_role("link").filter(has_text=title).first
-    expect(link).to_be_in_viewport()
-    link.tap()
-    app.settle()
-    app.main.get_by_role("heading", name=title, level=1).wait_for()
-    if nav.is_visible():
-        app.page.get_by_test_id("stSidebarCollapseButton").locator("button").first.tap(force=True)
-        expand.wait_for()
-
-
 def drop_connection(app) -> None:
     """Close the app's WebSocket, as a phone that slept loses it, and wait for the reconnect."""
     app.page.evaluate(WATCH_CONNECTION)
@@ -357,7 +342,7 @@ def test_what_was_sent_is_shown_after_another_page_a_reload_and_in_a_second_tab(
     app.screenshot("entry-03-sent")
 
     # Another page and back: the form shows the report that counts, and the month kept.
-    go_to(app, HISTORY)
+    app.tap_to(HISTORY)
     tables = app.main.get_by_test_id("stDataFrame")
     tables.last.scroll_into_view_if_needed()
     # The grid draws on a canvas; its column headers are also in the page for screen readers.
@@ -371,7 +356,7 @@ def test_what_was_sent_is_shown_after_another_page_a_reload_and_in_a_second_tab(
     assert_fits_phone(app, app.main.get_by_test_id("stMetric").last)
     assert_vietnamese_only(app)
     app.screenshot("entry-03-my-history-phone")
-    go_to(app, FORM)
+    app.tap_to(FORM)
     expect(month_box(app)).to_have_value(cadre.month_text)
     assert_shows(app, group(app, card), sent)
     assert_shows_nothing_chosen(group(app, other))

@@ -14,7 +14,7 @@ SEPT = pd.Period("2016-09", freq="M")
 
 # The spec's headers, written out here (not read from the code under test).
 RAW_HEADERS = {
-    "hamlets": ["Mã ấp", "Tên ấp", "Bí thư chi bộ"],
+    "hamlets": ["Mã ấp", "Tên ấp", "Bí thư chi bộ", "Xã cũ"],
     "cadres": ["Mã cán bộ", "Họ và tên", "Chức vụ", "Loại", "Điện thoại", "Email", "Vai trò"],
     "groups": ["Mã tổ", "Tên tổ", "Mã ấp", "Tổ trưởng", "Số hộ", "Xếp loại", "Vĩ độ", "Kinh độ"],
     "assignments": ["Mã cán bộ", "Mã tổ", "Từ ngày", "Đến ngày", "Căn cứ"],

@@ -7,6 +7,7 @@ points at the generator itself.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from collections import Counter
@@ -31,7 +32,10 @@ def records(book, tab: contract.Tab) -> list[dict]:
     required = {c.header for c in tab.required_columns}
     start = next(i for i, row in enumerate(rows) if required <= set(row))
     header = rows[start]
-    return [dict(zip(header, row, strict=True)) for row in rows[start + 1 :]]
+    body = rows[start + 1 :]
+    # A row may stop before the header's last optional column (the reader reads it blank).
+    assert all(len(row) <= len(header) for row in body)
+    return [dict(itertools.zip_longest(header, row)) for row in body]
 
 
 def month_of(text: str) -> tuple[int, int]:
@@ -229,7 +233,11 @@ def test_district_scale_is_fast():
 def test_written_workbook_reads_back_cell_for_cell(tmp_path, book):
     path = demo.write_workbook(book, tmp_path / "demo.xlsx")
     raw = WorkbookSource(path, is_demo=True).read_raw()
-    assert raw == book
+    # A file keeps no difference between a short row and blank cells up to the tab's width
+    # (the demo leaves the optional Xã cũ blank: its communes were not merged).
+    widths = {title: max(map(len, rows)) for title, rows in book.items()}
+    padded = {t: [[*r, *[None] * (widths[t] - len(r))] for r in rows] for t, rows in book.items()}
+    assert raw == padded
     first_entry = raw[contract.MEETINGS.name][1]
     assert type(first_entry[3]) is dt.date and type(first_entry[9]) is dt.datetime
 

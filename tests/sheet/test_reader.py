@@ -158,8 +158,8 @@ def test_topics_tab_is_optional_and_found_by_alias():
 # One full row per tab, with every column of the spec, and what it must read as.
 FULL = {
     "Ấp": (
-        ["Mã ấp", "Tên ấp", "Bí thư chi bộ"],
-        ["A1", "Ấp Mỹ An", "Lê Văn Tám"],
+        ["Mã ấp", "Tên ấp", "Bí thư chi bộ", "Xã cũ"],
+        ["A1", "Ấp Mỹ An", "Lê Văn Tám", "Xã Mỹ Thạnh"],
     ),
     "Cán bộ": (
         ["Mã cán bộ", "Họ và tên", "Chức vụ", "Loại", "Điện thoại", "Email", "Vai trò"],
@@ -192,6 +192,7 @@ EXPECTED = {
     ("Ấp", "Mã ấp"): ("hamlet_id", "A1"),
     ("Ấp", "Tên ấp"): ("hamlet_name", "Ấp Mỹ An"),
     ("Ấp", "Bí thư chi bộ"): ("secretary", "Lê Văn Tám"),
+    ("Ấp", "Xã cũ"): ("former_commune", "Xã Mỹ Thạnh"),
     ("Cán bộ", "Mã cán bộ"): ("cadre_id", "CB01"),
     ("Cán bộ", "Họ và tên"): ("name", "Nguyễn Văn An"),
     ("Cán bộ", "Chức vụ"): ("position", "Phó Chủ tịch UBND xã"),
@@ -229,6 +230,7 @@ ALIASES = {
     ("Ấp", "Mã ấp"): ["Ma ap", "Mã"],
     ("Ấp", "Tên ấp"): ["Ấp", "Tên"],
     ("Ấp", "Bí thư chi bộ"): ["Bí thư"],
+    ("Ấp", "Xã cũ"): ["Xã (cũ)", "Xã trước sáp nhập"],
     ("Cán bộ", "Mã cán bộ"): ["Mã CB", "Ma can bo"],
     ("Cán bộ", "Họ và tên"): ["Họ tên", "Tên cán bộ"],
     ("Cán bộ", "Chức vụ"): ["Chức danh"],
@@ -283,6 +285,32 @@ def test_every_header_alias_of_the_spec(which):
         headers = raw[title][0]
         headers[headers.index(header)] = aliases[min(which, len(aliases) - 1)]
     assert_reads_full_row(raw)
+
+
+def test_the_former_commune_of_each_hamlet_is_read_and_blank_is_nothing():
+    """A merged commune names each hamlet's former commune; the others leave it blank."""
+    raw = small_book()
+    raw["Ấp"] = [
+        ["Mã ấp", "Tên ấp", "Xã trước sáp nhập"],
+        ["A1", "Ấp Mỹ An", "  Xã  Mỹ Thạnh "],
+        ["A2", "Ấp Bình Hòa", ""],
+        ["A3", "Ấp Tân Lợi", None],
+        ["A4", "Ấp Phú Lợi", "Xã Mỹ Thạnh"],
+    ]
+    ds = read_dataset(raw)
+    assert ds.problems == []
+    former = ds.hamlets.set_index("hamlet_id")["former_commune"]
+    assert former["A1"] == former["A4"] == "Xã Mỹ Thạnh"
+    assert former[["A2", "A3"]].isna().all()
+    assert former.dtype == "str"
+
+
+def test_without_a_former_commune_column_the_column_is_there_and_empty():
+    ds = read_dataset(small_book())
+    assert ds.problems == []
+    assert "former_commune" in ds.hamlets
+    assert len(ds.hamlets) and ds.hamlets["former_commune"].isna().all()
+    assert ds.hamlets["former_commune"].dtype == "str"
 
 
 LOOSE_HEADERS = {

@@ -226,3 +226,164 @@ def check_auth_table(table, *, where: str = "Mục [auth] của .streamlit/secre
 
 def _filled(value) -> bool:
     return value is not None and bool(str(value).strip())
+
+
+# -- province mode (a registry of communes is configured) ----------------------------------------
+
+PROVINCE_OVERVIEW = "province_overview"
+PROVINCE_SYNC = "province_sync"
+PROVINCE_REGISTRY = "province_registry"
+
+# Role keys (what accounts files and secrets.toml hold) and the names people read by default;
+# `[province.role_names]` in secrets.toml renames them (the bodies' names are configuration).
+PROVINCE_STAFF, PROVINCE_ADMIN, COMMUNE_ACCOUNT = "province", "province_admin", "commune"
+PROVINCE_ROLE_NAMES = {
+    PROVINCE_STAFF: "Lãnh đạo, chuyên viên tỉnh",
+    PROVINCE_ADMIN: "Quản trị cấp tỉnh",
+    COMMUNE_ACCOUNT: "Tài khoản xã",
+}
+PROVINCE_PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    PROVINCE_STAFF: (PROVINCE_OVERVIEW, PROVINCE_SYNC),
+    PROVINCE_ADMIN: (PROVINCE_OVERVIEW, PROVINCE_SYNC, PROVINCE_REGISTRY),
+    COMMUNE_ACCOUNT: (PROVINCE_OVERVIEW, PROVINCE_SYNC),
+}
+
+NOT_A_PROVINCE_ACCOUNT = (
+    "Tài khoản này dùng cho ứng dụng của một xã (gắn với Mã cán bộ), chưa được giao quyền xem "
+    "số liệu toàn tỉnh hay của xã nào. Vui lòng nhờ người quản trị cấp tỉnh giao quyền (lệnh "
+    "«python -m tothu_core account reset TEN --commune MÃ_XÃ» hoặc «--province province»)."
+)
+NOT_IN_PROVINCE_LIST = (
+    "Địa chỉ {email} chưa có trong danh sách người dùng cấp tỉnh (mục [province] của "
+    ".streamlit/secrets.toml), nên chưa xem được số liệu. Vui lòng liên hệ người quản trị."
+)
+COMMUNE_NOT_IN_REGISTRY = (
+    "Tài khoản này gắn với xã có mã {commune}, nhưng mã đó không có trong danh sách xã. "
+    "Vui lòng báo người quản trị cấp tỉnh kiểm tra lại."
+)
+
+
+def province_role_names(secrets: Mapping | None = None) -> dict[str, str]:
+    """The roles' names, with `[province.role_names]` of secrets.toml over the defaults."""
+    table = ((secrets or {}).get("province") or {}).get("role_names") or {}
+    names = dict(PROVINCE_ROLE_NAMES)
+    names.update({k: str(v).strip() for k, v in table.items() if k in names and str(v).strip()})
+    return names
+
+
+@dataclass(frozen=True)
+class ProvinceViewer:
+    """Somebody signed in to the province view: province staff, an admin, or one commune."""
+
+    name: str
+    role: str
+    commune: str | None
+    via: str
+
+    @property
+    def pages(self) -> tuple[str, ...]:
+        return PROVINCE_PAGES_BY_ROLE.get(self.role, ())
+
+    @property
+    def sees_every_commune(self) -> bool:
+        return self.role in (PROVINCE_STAFF, PROVINCE_ADMIN)
+
+    @property
+    def may_manage_registry(self) -> bool:
+        return self.role == PROVINCE_ADMIN
+
+    @property
+    def may_sync(self) -> bool:
+        return self.sees_every_commune
+
+    @property
+    def may_export(self) -> bool:
+        return True
+
+    def may_open(self, page: str) -> bool:
+        return page in self.pages
+
+    def communes(self, codes) -> list[str]:
+        """The communes of `codes` this person may see (a commune account: its own only)."""
+        codes = list(codes)
+        if self.sees_every_commune:
+            return codes
+        return [c for c in codes if c == self.commune]
+
+
+def province_viewer_for_account(
+    username: str, *, commune: str | None, province_role: str | None, via: str = LOCAL
+) -> ProvinceViewer | None:
+    """A local account's province role: its `province_role`, else its commune; None when it
+    has neither (an account of a commune's own app)."""
+    if province_role in (PROVINCE_STAFF, PROVINCE_ADMIN):
+        return ProvinceViewer(name=username, role=province_role, commune=None, via=via)
+    if commune:
+        return ProvinceViewer(name=username, role=COMMUNE_ACCOUNT, commune=commune, via=via)
+    return None
+
+
+def province_viewer_for_email(
+    email: str | None, secrets: Mapping | None, *, via: str = GOOGLE
+) -> ProvinceViewer | None:
+    """A Google e-mail's province role from secrets.toml: `[province] admins = [...]`,
+    `staff = [...]`, and `[province.communes] X001 = ["…"]` (e-mails compared by email_key);
+    the highest role wins when an e-mail is listed twice."""
+    wanted = email_key(email or "")
+    if not wanted:
+        return None
+    table = (secrets or {}).get("province") or {}
+
+    def listed(values) -> bool:
+        values = [values] if isinstance(values, str) else list(values or [])
+        return wanted in {email_key(v) for v in values}
+
+    name = str(email).strip()
+    for role, key in ((PROVINCE_ADMIN, "admins"), (PROVINCE_STAFF, "staff")):
+        if listed(table.get(key)):
+            return ProvinceViewer(name=name, role=role, commune=None, via=via)
+    for code, emails in sorted((table.get("communes") or {}).items()):
+        if listed(emails):
+            return ProvinceViewer(name=name, role=COMMUNE_ACCOUNT, commune=str(code), via=via)
+    return None
+
+
+PROVINCE_TABLE_BAD = (
+    "Mục [province] của .streamlit/secrets.toml ghi «{key}» chưa đúng: {expected}. Hãy sửa lại "
+    "cho đúng."
+)
+_EMAILS_EXPECTED = (
+    'phải là danh sách địa chỉ e-mail, ví dụ {key} = ["a@tinh.example", "b@tinh.example"]'
+)
+
+
+def check_province_table(table) -> None:
+    """ConfigError (one sentence) when `[province]` cannot be read as the roles it lists:
+    otherwise a list typed where a table belongs (or one string holding several e-mails)
+    would refuse everybody, or stop every Google sign-in with a Python error."""
+
+    def emails(key: str, value) -> None:
+        if isinstance(value, str) and "," not in value:
+            return
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return
+        raise ConfigError(
+            PROVINCE_TABLE_BAD.format(key=key, expected=_EMAILS_EXPECTED.format(key=key))
+        )
+
+    if not isinstance(table, Mapping):
+        raise ConfigError(PROVINCE_TABLE_BAD.format(key="province", expected="phải là một mục"))
+    for key in ("admins", "staff"):
+        if table.get(key) is not None:
+            emails(key, table[key])
+    communes = table.get("communes")
+    if communes is not None:
+        if not isinstance(communes, Mapping):
+            expected = 'phải là mục [province.communes], mỗi dòng MÃ_XÃ = ["e-mail", …]'
+            raise ConfigError(PROVINCE_TABLE_BAD.format(key="communes", expected=expected))
+        for code, value in communes.items():
+            emails(f"communes.{code}", value)
+    names = table.get("role_names")
+    if names is not None and not isinstance(names, Mapping):
+        expected = 'phải là mục [province.role_names], ví dụ province = "Ban Tổ chức Tỉnh ủy"'
+        raise ConfigError(PROVINCE_TABLE_BAD.format(key="role_names", expected=expected))

@@ -1,8 +1,11 @@
 """Local sign-in accounts for offices that have no Google accounts.
 
 Only the link username -> Mã cán bộ and an argon2id hash live here; what a person may do comes
-from their `Vai trò` in the spreadsheet. The file sits outside the repository so that it is
-never committed, and every write replaces it whole so a crash cannot leave half an account.
+from their `Vai trò` in the spreadsheet. In province mode an account may instead name a
+province role (`province_role`: every commune, or also the registry) or one commune
+(`commune`, its Mã xã: that commune only); see `access.ProvinceViewer`. The file sits
+outside the repository so that it is never committed, and every write replaces it whole so a
+crash cannot leave half an account.
 
 Guessing is bounded by *reserving* each attempt before the slow hash: under the file lock
 (shared by every thread and every server process using the file) the attempt is counted as a
@@ -61,7 +64,22 @@ BAD_USERNAME = (
     ". _ - @, bắt đầu bằng chữ hoặc số, tối đa 64 ký tự."
 )
 PASSWORD_TOO_SHORT = "Mật khẩu phải có ít nhất {minimum} ký tự."
-MISSING_CADRE = "Hãy ghi Mã cán bộ (ví dụ CB01) cho tài khoản mới «{username}»."
+MISSING_CADRE = (
+    "Hãy ghi Mã cán bộ (ví dụ CB01), Mã xã (--commune) hoặc vai trò cấp tỉnh (--province) cho "
+    "tài khoản mới «{username}»."
+)
+BAD_PROVINCE_ROLE = "Vai trò cấp tỉnh «{role}» không có; hãy dùng một trong: {roles}."
+BOTH_PROVINCE_SCOPES = (
+    "Tài khoản «{username}» chỉ xem được một xã (--commune) hoặc mọi xã (--province), không "
+    "thể cả hai: hãy chọn một."
+)
+NO_CADRE_FOR_APP = (
+    "Tài khoản «{username}» dùng cho trang tổng hợp toàn tỉnh, không gắn với Mã cán bộ nào nên "
+    "không đăng nhập được ứng dụng của xã. Vui lòng nhờ người quản trị giao Mã cán bộ (lệnh "
+    "«python -m tothu_core account reset {username} --cadre MÃ_CÁN_BỘ»)."
+)
+# The province roles an account may hold (keys; the names people read are in access).
+PROVINCE_ROLES = ("province", "province_admin")
 BROKEN_FILE = (
     "Tệp tài khoản {path} bị hỏng hoặc không phải tệp tài khoản ({detail}): hãy khôi phục bản "
     "sao lưu, hoặc xóa tệp rồi tạo lại tài khoản bằng lệnh «python -m tothu_core account add»."
@@ -84,6 +102,10 @@ class AccountInfo:
     username: str
     cadre_id: str
     locked_until: datetime | None = None
+    #: province mode: the one commune (Mã xã) this account sees, or None
+    commune: str | None = None
+    #: province mode: "province" (every commune) or "province_admin" (also the registry)
+    province_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ class _Slot:
     password_hash: str
     cadre_id: str
     last: bool
+    commune: str | None = None
+    province_role: str | None = None
 
 
 # One in-process lock per accounts file, taken before the file lock: threads of one server
@@ -112,6 +136,8 @@ class _Account:
     password_hash: str
     failed_attempts: int = 0
     locked_until: datetime | None = None
+    commune: str | None = None
+    province_role: str | None = None
 
     @classmethod
     def from_json(cls, record: dict) -> _Account:
@@ -121,15 +147,22 @@ class _Account:
             password_hash=str(record["password_hash"]),
             failed_attempts=int(record.get("failed_attempts", 0)),
             locked_until=datetime.fromisoformat(locked) if locked else None,
+            commune=str(record["commune"]) if record.get("commune") else None,
+            province_role=str(record["province_role"]) if record.get("province_role") else None,
         )
 
     def to_json(self) -> dict:
-        return {
+        record = {
             "cadre_id": self.cadre_id,
             "password_hash": self.password_hash,
             "failed_attempts": self.failed_attempts,
             "locked_until": self.locked_until.isoformat() if self.locked_until else None,
         }
+        # Written only when set, so a commune's file stays exactly as before.
+        for key in ("commune", "province_role"):
+            if getattr(self, key):
+                record[key] = getattr(self, key)
+        return record
 
 
 def default_accounts_path() -> Path:
@@ -188,24 +221,46 @@ class AccountStore:
         self._dummy_hash: str | None = None
         self._file_lock = FileLock(f"{self.path}.lock", timeout=_LOCK_TIMEOUT_SECONDS, mode=0o600)
 
-    def set_password(self, username: str, password: str, *, cadre_id: str | None) -> None:
+    def set_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        cadre_id: str | None,
+        commune: str | None = None,
+        province_role: str | None = None,
+    ) -> None:
         """Create the account or replace its password (which also unlocks it).
 
-        `cadre_id=None` keeps the cadre of an existing account.
+        `cadre_id=None` keeps the cadre of an existing account, and `commune` /
+        `province_role` both None keep its province scope; the one given replaces it (an
+        account sees one commune or every one, never keeps a wider role when narrowed). A
+        new account needs at least one of the three.
         """
         key = self._require_username(username)
         password = _normalize_password(password)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(PASSWORD_TOO_SHORT.format(minimum=MIN_PASSWORD_LENGTH))
+        if province_role is not None and province_role not in PROVINCE_ROLES:
+            roles = ", ".join(PROVINCE_ROLES)
+            raise AccountError(BAD_PROVINCE_ROLE.format(role=province_role, roles=roles))
         cadre = (cadre_id or "").strip()
+        commune = (commune or "").strip() or None
+        if commune and province_role:
+            raise AccountError(BOTH_PROVINCE_SCOPES.format(username=key))
         # Hash before taking the file lock: it is the slow part and needs no shared state.
         password_hash = self._hasher.hash(password)
         with self._transaction() as accounts:
             existing = accounts.get(key)
-            if not cadre and existing is None:
+            if existing is None and not (cadre or commune or province_role):
                 raise AccountError(MISSING_CADRE.format(username=key))
+            if existing is not None and not (commune or province_role):
+                commune, province_role = existing.commune, existing.province_role
             accounts[key] = _Account(
-                cadre_id=cadre or existing.cadre_id, password_hash=password_hash
+                cadre_id=cadre or (existing.cadre_id if existing else ""),
+                password_hash=password_hash,
+                commune=commune,
+                province_role=province_role,
             )
 
     @property
@@ -216,6 +271,17 @@ class AccountStore:
 
     def verify(self, username: str, password: str) -> str:
         """The cadre id of a correct sign-in; AccessDenied (always `refusal`) otherwise.
+
+        A province account without a cadre is refused in a sentence of its own (after the
+        right password only), not left signed in as nobody.
+        """
+        info = self.sign_in(username, password)
+        if not info.cadre_id:
+            raise AccessDenied(NO_CADRE_FOR_APP.format(username=info.username))
+        return info.cadre_id
+
+    def sign_in(self, username: str, password: str) -> AccountInfo:
+        """The account of a correct sign-in; AccessDenied (always `refusal`) otherwise.
 
         The attempt is reserved (counted) before the password is hashed; see the module doc.
         """
@@ -229,7 +295,13 @@ class AccountStore:
             if slot is not None and slot.last:
                 logger.warning("Account %r locked after %d failures.", key, self.max_attempts)
             raise AccessDenied(self.refusal)
-        return self._record_success(key, slot, password)
+        self._record_success(key, slot, password)
+        return AccountInfo(
+            username=key,
+            cadre_id=slot.cadre_id,
+            commune=slot.commune,
+            province_role=slot.province_role,
+        )
 
     def check(self) -> None:
         """ConfigError (one sentence naming the file) when the file exists but cannot be used."""
@@ -284,7 +356,13 @@ class AccountStore:
             if last:
                 # Locked at once: attempts arriving while this one is hashed are refused.
                 account.locked_until = now + self.lockout
-            return _Slot(password_hash=account.password_hash, cadre_id=account.cadre_id, last=last)
+            return _Slot(
+                password_hash=account.password_hash,
+                cadre_id=account.cadre_id,
+                last=last,
+                commune=account.commune,
+                province_role=account.province_role,
+            )
 
     def _record_success(self, key: str, slot: _Slot, password: str) -> str:
         """Clear the count (and the lock this attempt may have set); upgrade an old hash."""
@@ -404,7 +482,13 @@ class AccountStore:
 
 
 def _info(key: str, account: _Account) -> AccountInfo:
-    return AccountInfo(username=key, cadre_id=account.cadre_id, locked_until=account.locked_until)
+    return AccountInfo(
+        username=key,
+        cadre_id=account.cadre_id,
+        locked_until=account.locked_until,
+        commune=account.commune,
+        province_role=account.province_role,
+    )
 
 
 # --- Command line: `python -m tothu_core account ...` -------------------------------------------
@@ -415,10 +499,23 @@ PASSWORDS_DIFFER = "Hai lần nhập mật khẩu không giống nhau; chưa tha
 NO_PASSWORD_ON_STDIN = "Không đọc được mật khẩu từ đầu vào chuẩn (stdin); chưa thay đổi gì."
 ACCOUNT_EXISTS = "Đã có tài khoản «{username}». Muốn đổi mật khẩu thì dùng lệnh reset."
 ACCOUNT_UNKNOWN = "Không có tài khoản «{username}». Dùng lệnh list để xem các tài khoản."
-ACCOUNT_ADDED = "Đã tạo tài khoản «{username}» cho cán bộ {cadre_id}."
-ACCOUNT_RESET = (
-    "Đã đặt mật khẩu mới cho tài khoản «{username}» (cán bộ {cadre_id}); tài khoản đã mở khóa."
-)
+ACCOUNT_ADDED = "Đã tạo tài khoản «{username}» cho {owner}."
+ACCOUNT_RESET = "Đã đặt mật khẩu mới cho tài khoản «{username}» ({owner}); tài khoản đã mở khóa."
+PROVINCE_ROLE_WORDS = {"province": "cấp tỉnh, xem mọi xã", "province_admin": "quản trị cấp tỉnh"}
+
+
+def account_owner(info: AccountInfo) -> str:
+    """'cán bộ CB01', 'xã X001', 'cấp tỉnh, xem mọi xã': whom the account belongs to."""
+    parts = []
+    if info.province_role:
+        parts.append(PROVINCE_ROLE_WORDS.get(info.province_role, info.province_role))
+    if info.commune:
+        parts.append(f"xã {info.commune}")
+    if info.cadre_id:
+        parts.append(f"cán bộ {info.cadre_id}")
+    return ", ".join(parts)
+
+
 ACCOUNT_REMOVED = "Đã xóa tài khoản «{username}»."
 NO_ACCOUNTS = "Chưa có tài khoản nào trong {path}."
 ACCOUNTS_HEADER = "Các tài khoản trong {path}:"
@@ -470,18 +567,41 @@ def _add_account_arguments(parser: argparse.ArgumentParser) -> None:
 
     add = commands.add_parser("add", help="tạo tài khoản mới")
     add.add_argument("username", help="tên đăng nhập")
-    add.add_argument("--cadre", required=True, help="Mã cán bộ của người dùng, ví dụ CB01")
+    add.add_argument("--cadre", default=None, help="Mã cán bộ của người dùng, ví dụ CB01")
+    _add_province_options(add)
     _add_password_stdin_option(add)
 
     reset = commands.add_parser("reset", help="đặt mật khẩu mới và mở khóa")
     reset.add_argument("username", help="tên đăng nhập")
     reset.add_argument("--cadre", default=None, help="đổi sang Mã cán bộ khác (không bắt buộc)")
+    _add_province_options(reset)
     _add_password_stdin_option(reset)
 
     remove = commands.add_parser("remove", help="xóa tài khoản")
     remove.add_argument("username", help="tên đăng nhập")
 
     commands.add_parser("list", help="liệt kê tài khoản (không hiện mật khẩu)")
+
+
+def _add_province_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--commune",
+        default=None,
+        metavar="MÃ_XÃ",
+        help=(
+            "chế độ tỉnh: tài khoản của một xã (Mã xã trong danh sách xã), chỉ xem xã đó; "
+            "thay cho vai trò cấp tỉnh nếu tài khoản đang có"
+        ),
+    )
+    parser.add_argument(
+        "--province",
+        default=None,
+        choices=PROVINCE_ROLES,
+        help=(
+            "chế độ tỉnh: province = xem mọi xã; province_admin = thêm quản lý danh sách xã; "
+            "thay cho Mã xã nếu tài khoản đang có"
+        ),
+    )
 
 
 def _add_password_stdin_option(parser: argparse.ArgumentParser) -> None:
@@ -507,18 +627,30 @@ def _read_new_password(args: argparse.Namespace) -> str:
 def _add_command(store: AccountStore, args: argparse.Namespace) -> int:
     if store.get(args.username) is not None:
         raise AccountError(ACCOUNT_EXISTS.format(username=args.username))
-    store.set_password(args.username, _read_new_password(args), cadre_id=args.cadre)
+    store.set_password(
+        args.username,
+        _read_new_password(args),
+        cadre_id=args.cadre,
+        commune=args.commune,
+        province_role=args.province,
+    )
     info = store.get(args.username)
-    print(ACCOUNT_ADDED.format(username=info.username, cadre_id=info.cadre_id))
+    print(ACCOUNT_ADDED.format(username=info.username, owner=account_owner(info)))
     return 0
 
 
 def _reset_command(store: AccountStore, args: argparse.Namespace) -> int:
     if store.get(args.username) is None:
         raise AccountError(ACCOUNT_UNKNOWN.format(username=args.username))
-    store.set_password(args.username, _read_new_password(args), cadre_id=args.cadre)
+    store.set_password(
+        args.username,
+        _read_new_password(args),
+        cadre_id=args.cadre,
+        commune=args.commune,
+        province_role=args.province,
+    )
     info = store.get(args.username)
-    print(ACCOUNT_RESET.format(username=info.username, cadre_id=info.cadre_id))
+    print(ACCOUNT_RESET.format(username=info.username, owner=account_owner(info)))
     return 0
 
 
@@ -541,7 +673,9 @@ def _list_command(store: AccountStore, args: argparse.Namespace) -> int:
         if info.locked_until and info.locked_until > now:
             until = info.locked_until.astimezone(now.tzinfo).strftime("%H:%M %d/%m/%Y")
             note = LOCKED_NOTE.format(until=until)
-        print(f"  {info.username}\t{info.cadre_id}{note}")
+        plain = not (info.commune or info.province_role)
+        owner = info.cadre_id if plain else account_owner(info)
+        print(f"  {info.username}\t{owner}{note}")
     return 0
 
 

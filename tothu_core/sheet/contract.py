@@ -62,6 +62,10 @@ HAMLETS = Tab(
         Column("hamlet_id", "Mã ấp", ID, True, ("Ma ap", "Mã")),
         Column("hamlet_name", "Tên ấp", TEXT, True, ("Ấp", "Tên")),
         Column("secretary", "Bí thư chi bộ", TEXT, False, ("Bí thư",)),
+        # A merged commune (since 1/7/2025) names the former commune each hamlet belonged
+        # to, for the province's drill-down merged commune -> former commune -> hamlet.
+        # Blank or absent: nothing recorded (the commune itself, to the province roll-up).
+        Column("former_commune", "Xã cũ", TEXT, False, ("Xã (cũ)", "Xã trước sáp nhập")),
     ),
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from tothu_core.errors import WriteError
 from tothu_core.sheet import contract
 from tothu_core.sheet.assigned import assigned_pairs
 from tothu_core.sheet.dataset import ERROR, WARNING, Dataset, Problem, TabLayout
-from tothu_core.sheet.parsing import PARSERS
+from tothu_core.sheet.parsing import PARSERS, Distinct, distinct
 from tothu_core.sheet.sources.base import Cell, RawTab, RawWorkbook, Record, WriteTarget
 from tothu_core.textnorm import clean_cell_text, fold, loose_key
 
@@ -181,6 +182,10 @@ def has_value(cell: Cell) -> bool:
     return cell is not None and cell != ""
 
 
+def _has_values(row: list) -> bool:
+    return any(map(has_value, row))
+
+
 def first_filled(row: list) -> int:
     """0-based column of a row's first filled cell (the header row's: where appends start)."""
     return next((i for i, cell in enumerate(row) if has_value(cell)), 0)
@@ -198,10 +203,10 @@ def append_anchor(rows: RawTab, header_index: int, first_column: int) -> int:
     starts in the header's first column; otherwise the header itself.
     """
     last = len(rows) - 1
-    while last > header_index and not any(has_value(c) for c in rows[last]):
+    while last > header_index and not _has_values(rows[last]):
         last -= 1
     start = last
-    while start > header_index and any(has_value(c) for c in rows[start - 1]):
+    while start > header_index and _has_values(rows[start - 1]):
         start -= 1
     if start <= header_index:
         return header_index
@@ -233,21 +238,26 @@ def _is_blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip()) or cell != cell
 
 
-def _is_unticked(cell) -> bool:
-    """An unticked check box: FALSE as Sheets and calamine give it, or "FALSE" from a CSV."""
+def _is_void(cell) -> bool:
+    """Blank, or an unticked check box: FALSE as Sheets and calamine give it, "FALSE" from a
+    CSV (a row of nothing else is a blank row)."""
+    if cell is None:
+        return True
+    if isinstance(cell, str):
+        text = cell.strip()
+        return not text or text.upper() == contract.UNTICKED[1]
     if isinstance(cell, bool | np.bool_):
         return not cell
-    return isinstance(cell, str) and cell.strip().upper() == contract.UNTICKED[1]
+    return cell != cell
 
 
 def _is_blank_row(row: list) -> bool:
-    return all(_is_blank(c) or _is_unticked(c) for c in row)
+    return all(map(_is_void, row))
 
 
 def _formula_errors(cells: pd.Series) -> np.ndarray:
-    return cells.map(lambda v: isinstance(v, str) and v in contract.FORMULA_ERRORS).to_numpy(
-        dtype=bool
-    )
+    """Cells holding a formula's error value; only text equals one of those words."""
+    return cells.isin(contract.FORMULA_ERRORS).to_numpy(dtype=bool)
 
 
 def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _TabRead:
@@ -298,12 +308,13 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
     body = rows[header_index + 1 :]
     numbers = np.arange(header_index + 2, header_index + 2 + len(body))
     keep = [i for i, r in enumerate(body) if not _is_blank_row(r)]
-    body = [body[i] for i in keep]
     numbers = numbers[keep]
-
-    def column_cells(index: int) -> pd.Series:
-        cells = [_clean(r[index]) if index < len(r) else None for r in body]
-        return pd.Series(cells, dtype=object)
+    # Short rows padded up to the last column read, so a column is taken at C speed.
+    read_width = max(mapping.values()) + 1
+    padding = [None] * read_width
+    body = [
+        r if len(r) >= read_width else [*r, *padding[len(r) :]] for r in map(body.__getitem__, keep)
+    ]
 
     frame: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
@@ -316,51 +327,63 @@ def _read_tab(spec: contract.Tab, raw: RawWorkbook, problems: _Problems) -> _Tab
                 else (pd.Series(dtype=_dtype(col.kind)))
             )
             continue
-        header_text = str(header[mapping[col.key]]).strip()
+        index = mapping[col.key]
+        header_text = str(header[index]).strip()
         headers[col.key] = header_text
-        cells = column_cells(mapping[col.key])
-        broken = _formula_errors(cells)
-        if broken.any():
+        # Each distinct cell is cleaned, checked and parsed once; `codes` maps it to its rows.
+        cells = distinct(list(map(itemgetter(index), body)))
+        codes = cells.codes
+        values = pd.Series([_clean(v) for v in cells.values], dtype=object)
+        broken_once = _formula_errors(values)
+        broken = cells.expand(broken_once)
+        if broken_once.any():
             idx = np.flatnonzero(broken)
-            letter = get_column_letter(mapping[col.key] + 1)
+            shown = values.to_numpy()[codes[idx]]
+            letter = get_column_letter(index + 1)
             problems.add_many(
                 ERROR,
                 title,
                 numbers[idx],
                 header_text,
-                cells.iloc[idx],
+                shown,
                 [
-                    texts.FORMULA_ERROR.format(cell=f"{letter}{numbers[i]}", value=cells.iloc[i])
-                    for i in idx
+                    texts.FORMULA_ERROR.format(cell=f"{letter}{row}", value=value)
+                    for row, value in zip(numbers[idx], shown, strict=True)
                 ],
             )
             bad_rows |= broken
-            cells = cells.mask(broken, None)
-        values, bad = PARSERS[col.kind](cells)
-        if bad.any():
-            idx = np.flatnonzero(bad.to_numpy())
+            values = values.mask(broken_once, None)
+        cells = Distinct(values, codes)
+        parsed, bad_once = PARSERS[col.kind](values)
+        bad_once = bad_once.to_numpy(dtype=bool)
+        if bad_once.any():
+            bad = cells.expand(bad_once)
+            idx = np.flatnonzero(bad)
             message = texts.BAD_VALUE[col.kind]
+            said = {
+                c: message.format(value=_show(values.iloc[c])) for c in np.flatnonzero(bad_once)
+            }
             problems.add_many(
                 ERROR,
                 title,
                 numbers[idx],
                 header_text,
-                cells.iloc[idx],
-                [message.format(value=_show(cells.iloc[i])) for i in idx],
+                values.to_numpy()[codes[idx]],
+                [said[c] for c in codes[idx]],
             )
-            bad_rows |= bad.to_numpy()
+            bad_rows |= bad
         if col.required:
-            missing = (cells.isna() | (cells == "")).to_numpy() & ~bad.to_numpy() & ~broken
-            if missing.any():
-                idx = np.flatnonzero(missing)
+            missing_once = (values.isna() | (values == "")).to_numpy() & ~bad_once & ~broken_once
+            if missing_once.any():
+                idx = np.flatnonzero(cells.expand(missing_once))
                 message = texts.MISSING_VALUE.format(column=header_text)
                 problems.add_many(
                     ERROR, title, numbers[idx], header_text, [None] * len(idx), [message] * len(idx)
                 )
-                bad_rows |= missing
+                bad_rows[idx] = True
         if col.kind in (contract.TEXT, contract.LIST) and len(body):
             _warn_formula_like(col, header_text, cells, numbers, title, problems)
-        frame[col.key] = values
+        frame[col.key] = cells.take(parsed)
     frame["row"] = pd.Series(numbers, dtype="int64")
     df = pd.DataFrame(frame)
     if spec.id_column:
@@ -376,20 +399,24 @@ def _clean(cell):
     return cell
 
 
-def _warn_formula_like(col, header_text, cells, numbers, title, problems: _Problems) -> None:
-    text = cells.where(cells.map(lambda v: isinstance(v, str)), "").astype(str)
+def _warn_formula_like(
+    col, header_text, cells: Distinct, numbers, title, problems: _Problems
+) -> None:
+    values = cells.values
+    text = values.where(values.map(lambda v: isinstance(v, str)), "").astype(str)
     risky = text.str[:1].isin(_FORMULA_STARTS)
     if col.key == "phone":
         risky &= ~text.str.match(_PHONE_LIKE)
     if risky.any():
-        idx = np.flatnonzero(risky.to_numpy())
+        idx = np.flatnonzero(cells.expand(risky))
+        shown = text.to_numpy()[cells.codes[idx]]
         problems.add_many(
             WARNING,
             title,
             numbers[idx],
             header_text,
-            text.iloc[idx],
-            [texts.FORMULA_LIKE.format(first=text.iloc[i][0]) for i in idx],
+            shown,
+            [texts.FORMULA_LIKE.format(first=value[0]) for value in shown],
         )
 
 

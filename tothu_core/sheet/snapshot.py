@@ -8,6 +8,7 @@ are memoised with it, so a rerun or a second visitor never recomputes them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from tothu_core.sheet.dataset import Dataset
 from tothu_core.sheet.load import load_dataset
 from tothu_core.sheet.sources.base import Source
 
+_log = logging.getLogger(__name__)
 # Without any good snapshot, a broken source is retried at most this often (each try may
 # take the source's whole give-up time).
 _RETRY_SECONDS = 30.0
@@ -84,8 +86,17 @@ class SnapshotStore:
         now: Callable[[], datetime] = office_now,
         background: bool = False,
         read_options: dict | None = None,
+        warm_start: Callable[[str], Dataset | None] | None = None,
+        on_read: Callable[[Dataset, str | None], None] | None = None,
     ) -> None:
         self.source = source
+        # A restart need not wait for a slow source: the first read asks `warm_start` for
+        # the Dataset saved under the source's current version (None: not saved / changed);
+        # `on_read` saves each real read with the version taken just before it. Injected
+        # by the app (the sheet layer knows no store).
+        self.warm_start = warm_start
+        self.on_read = on_read
+        self.warm_starts = 0
         # Passed on to `load_dataset` (the office's maximum groups per cadre, say).
         self.read_options = dict(read_options or {})
         # Serve an aged snapshot at once and re-read in a background thread, so nobody waits
@@ -131,7 +142,7 @@ class SnapshotStore:
         with self._lock:
             if not force and self._fresh():
                 return self._state()
-            return self._read_locked()
+            return self._read_locked(first=not force)
 
     def _only_aged(self) -> bool:
         """A good snapshot exists and nothing but its age calls for a read."""
@@ -155,9 +166,37 @@ class SnapshotStore:
             with self._count_lock:
                 self._refreshing = False
 
-    def _read_locked(self) -> SnapshotState:
-        """One read of the source; the caller holds `_lock`."""
+    def _version(self) -> str | None:
+        """The source's change marker, None when unknown or when nobody needs it."""
+        if self.warm_start is None and self.on_read is None:
+            return None
+        try:
+            return self.source.version()
+        except TothuError:
+            return None
+
+    def _warm(self, version: str | None) -> Dataset | None:
+        try:
+            return self.warm_start(version) if version is not None else None
+        except Exception:  # noqa: BLE001 - a broken saved copy only costs a real read
+            _log.warning("Saved snapshot unusable; reading the source", exc_info=True)
+            return None
+
+    def _read_locked(self, *, first: bool = False) -> SnapshotState:
+        """One read of the source; the caller holds `_lock`.
+
+        `first`: the store's very first read (no forced refresh, no write since): the one
+        a saved Dataset of the same source version may stand in for.
+        """
         seen = self._invalidations
+        first = first and self.reads == 0 and self._snapshot is None and seen == 0
+        version = self._version()
+        if first and self.warm_start is not None:
+            dataset = self._warm(version)
+            if dataset is not None:
+                self.warm_starts += 1
+                self._covered = seen
+                return self._keep(dataset)
         try:
             self.reads += 1
             dataset = load_dataset(self.source, now=self._now(), **self.read_options)
@@ -170,6 +209,14 @@ class SnapshotStore:
             return self._state()
         finally:
             self._covered = seen
+        if self.on_read is not None:
+            try:
+                self.on_read(dataset, version)
+            except Exception:  # noqa: BLE001 - saving is a convenience, never a failure
+                _log.warning("Could not save the snapshot for a warm start", exc_info=True)
+        return self._keep(dataset)
+
+    def _keep(self, dataset: Dataset) -> SnapshotState:
         self._versions += 1
         self._snapshot = Snapshot(dataset, self._versions, dataset.read_at, self._clock())
         self._error = None

@@ -97,6 +97,8 @@ COLUMN_NOTES = {
     ("hamlets", "hamlet_id"): "Mã riêng của ấp, không trùng, ví dụ A1.",
     ("hamlets", "hamlet_name"): "Tên ấp, ví dụ Ấp Mỹ An.",
     ("hamlets", "secretary"): "Họ tên Bí thư chi bộ ấp.",
+    ("hamlets", "former_commune"): "Xã đã sáp nhập: tên xã cũ (trước 1/7/2025) của ấp, "
+    "ví dụ Xã Mỹ Thạnh; xã không sáp nhập để trống.",
     ("cadres", "cadre_id"): "Mã riêng của người phụ trách, không trùng, ví dụ CB01.",
     ("cadres", "name"): "Họ và tên đầy đủ, họ trước tên sau.",
     ("cadres", "position"): "Chức vụ, ví dụ Phó Chủ tịch UBND xã.",
@@ -152,7 +154,12 @@ FILLED_BY_APP = {
 # One valid row per tab, typed as a clerk types it: shown in «Hướng dẫn», and read back by
 # the tests with the app's reader, so the examples can never teach something the app refuses.
 EXAMPLES: dict[str, dict[str, object]] = {
-    "hamlets": {"hamlet_id": "A1", "hamlet_name": "Ấp Mỹ An", "secretary": "Nguyễn Văn Bé"},
+    "hamlets": {
+        "hamlet_id": "A1",
+        "hamlet_name": "Ấp Mỹ An",
+        "secretary": "Nguyễn Văn Bé",
+        "former_commune": "Xã Mỹ Thạnh",
+    },
     "cadres": {
         "cadre_id": "CB01",
         "name": "Trần Thị Lan",
@@ -470,6 +477,9 @@ GUIDE_INTRO = (
     "Ô có mũi tên là ô chọn trong danh sách. Danh sách Mã ấp, Mã tổ, Mã cán bộ lấy từ các "
     "trang Ấp, Tổ, Cán bộ, nên hãy điền các trang đó trước.",
     "Ngày ghi ngày/tháng/năm (26/09/2026); tháng ghi MM/YYYY (09/2026); số hộ là số nguyên.",
+    "Xã mới sáp nhập từ nhiều xã cũ (từ 1/7/2025): ở trang Ấp, cột «Xã cũ» ghi mỗi ấp trước "
+    "đây thuộc xã nào, để tỉnh xem số liệu theo từng xã cũ rồi từng ấp. Xã không sáp nhập để "
+    "trống cột này (hoặc xóa cột); các trang của xã vẫn như cũ.",
     "Cột «Cán bộ dự» chọn Có hoặc Không (để trống coi như Không). Tệp .xlsx không có ô đánh "
     "dấu (check box) dùng được trong mọi chương trình, và ứng dụng ghi Có/Không vào cột này, "
     "nên bảng mẫu dùng danh sách Có/Không.",

@@ -146,6 +146,15 @@ class Source(ABC):
         """Stable string naming this source; used as the cache key."""
         return f"{self.kind}:{self.label}"
 
+    def version(self) -> str | None:
+        """A cheap marker that changes whenever the data may have changed, read without
+        reading any cell (a province sync skips a commune whose marker is unchanged).
+
+        None means unknown: the caller must read the source again. Raises SourceError
+        when the backend cannot be asked.
+        """
+        return None
+
     @abstractmethod
     def read_raw(self) -> RawWorkbook:
         """Every tab, title -> rows (row 0 is the sheet's row 1). Raises SourceError."""

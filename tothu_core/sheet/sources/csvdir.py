@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
 import unicodedata
@@ -69,6 +70,16 @@ class CsvFolderSource(Source):
     @property
     def identity(self) -> str:
         return f"{self.kind}:{self.folder.resolve()}"
+
+    def version(self) -> str | None:
+        """Every .csv file's name, modification time (ns) and size, as one digest: a tab
+        edited, added or removed changes it. None when the folder cannot be listed."""
+        try:
+            files = self._csv_files()
+            stamps = [f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in files]
+        except (OSError, SourceError):
+            return None
+        return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()[:32]
 
     def read_raw(self) -> RawWorkbook:
         files = self._csv_files()

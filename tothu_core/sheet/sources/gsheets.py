@@ -70,8 +70,16 @@ from tothu_core.sheet.sources.base import (
     WriteTarget,
 )
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+# drive.metadata.readonly: Drive's files.get may read a file's metadata (its modifiedTime)
+# with it, and nothing of any file's content (reference: files.get, Authorization scopes).
+SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+)
 EDIT_URL = "https://docs.google.com/spreadsheets/d/{key}/edit"
+# Drive API v3 files.get: a spreadsheet is a Drive file with the same id as its key.
+DRIVE_FILE_URL = "https://www.googleapis.com/drive/v3/files/{key}"
+_VERSION_PARAMS = {"fields": "modifiedTime", "supportsAllDrives": "true"}
 
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -174,6 +182,15 @@ CAUSES = {
     "slow": "Google trả lời quá chậm (bảng tính rất lớn hoặc mạng chậm)",
 }
 UNREADABLE_ANSWER = "Google Sheets trả về dữ liệu không đọc được. Hãy thử lại sau ít phút."
+DRIVE_DISABLED = (
+    "Google Drive API chưa được bật cho dự án của tài khoản dịch vụ {email}, nên chưa biết "
+    "bảng tính có đổi hay không (mỗi lần đồng bộ phải đọc lại cả bảng). Hãy bật Google Drive "
+    "API trong Google Cloud Console."
+)
+DRIVE_REFUSED = (
+    "Google Drive không cho biết ngày sửa của bảng tính (mã lỗi {code}), nên mỗi lần đồng bộ "
+    "phải đọc lại cả bảng."
+)
 REJECTED = (
     "Google Sheets từ chối yêu cầu (mã lỗi {code}). "
     "Hãy kiểm tra cấu hình bảng tính hoặc báo cho người quản trị."
@@ -513,6 +530,39 @@ class GoogleSheetSource(Source):
 
     # -- reading ---------------------------------------------------------------------------
 
+    def version(self) -> str | None:
+        """The spreadsheet's Drive `modifiedTime` (files.get with fields=modifiedTime): one
+        request, no cell read; it advances on every edit of the sheet (reference: Drive API
+        v3 files.get and File.modifiedTime; cassette SpreadsheetTest.test_get_lastUpdateTime).
+
+        Drive answers its per-user rate limit with 403 `userRateLimitExceeded` (domain
+        `usageLimits`; Drive guide "Resolve errors", and gspread's BackOffHTTPClient retries
+        it for that reason) or 429: both are waited out like a Sheets 429.
+        """
+        call = self._call(READ)
+        url = DRIVE_FILE_URL.format(key=self.key)
+
+        def ask() -> dict:
+            try:
+                return call.request("get", url, params=dict(_VERSION_PARAMS)).json()
+            except APIError as exc:
+                if _is_drive_rate_limit(exc):
+                    raise _Transient("quota", maybe_applied=False) from exc
+                raise
+
+        try:
+            with self._our_errors():
+                answer = call.retry(ask)
+        except (SourceError, ConfigError) as exc:
+            cause = exc.__cause__
+            if isinstance(cause, APIError) and cause.response.status_code == 403:
+                if _is_api_disabled(cause):
+                    raise ConfigError(DRIVE_DISABLED.format(email=self._email)) from cause
+                raise SourceAccessDenied(DRIVE_REFUSED.format(code=403)) from cause
+            raise
+        modified = answer.get("modifiedTime") if isinstance(answer, dict) else None
+        return str(modified) if modified else None
+
     def read_raw(self) -> RawWorkbook:
         call = self._call(READ)
         with self._our_errors():
@@ -845,6 +895,14 @@ def _is_unknown_range(exc: APIError) -> bool:
     return exc.response.status_code == 400 and "Unable to parse range" in str(
         exc.error.get("message", "")
     )
+
+
+def _is_drive_rate_limit(exc: APIError) -> bool:
+    """Drive's quota answer: 403 with an `errors` entry in domain `usageLimits`."""
+    if exc.response.status_code != 403:
+        return False
+    errors = exc.error.get("errors") or []
+    return any(isinstance(e, dict) and e.get("domain") == "usageLimits" for e in errors)
 
 
 def _is_api_disabled(exc: APIError) -> bool:

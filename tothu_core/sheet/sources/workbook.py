@@ -81,6 +81,11 @@ class WorkbookSource(Source):
     def identity(self) -> str:
         return f"{self.kind}:{self.path.resolve()}"
 
+    def version(self) -> str | None:
+        """The file's modification time (ns) and size: Excel and LibreOffice write a new
+        file on every Save, and our own appends swap a new file in, so both change."""
+        return file_version(self.path)
+
     def read_raw(self) -> RawWorkbook:
         if not self.path.is_file():
             raise SourceNotFound(
@@ -152,6 +157,15 @@ class WorkbookSource(Source):
         if not self._tidied:
             self._tidied = True
             localfile.remove_leftovers(self.path)
+
+
+def file_version(path: Path) -> str | None:
+    """`mtime_ns:size` of a file, None when it cannot be looked at (then it is read again)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def _scan(package: Package) -> dict[str, SheetScan]:
