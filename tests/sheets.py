@@ -14,6 +14,11 @@ Each tab gets the spec's headers on row 1 (so data starts on row 2) unless `abov
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
+import openpyxl
+
 HAMLET_HEADERS = ["Mã ấp", "Tên ấp"]
 CADRE_HEADERS = ["Mã cán bộ", "Họ và tên"]
 GROUP_HEADERS = ["Mã tổ", "Tên tổ", "Mã ấp", "Số hộ", "Xếp loại"]
@@ -156,3 +161,24 @@ COMMUNE = book(
         # T4: nobody assigned, no entry; T5: CB03 sent nothing
     ],
 )  # fmt: skip
+
+
+def write_csv_folder(raw: dict, folder: Path) -> Path:
+    """One UTF-8 CSV per tab, named after the tab, as an office exporting from Excel would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for title, rows in raw.items():
+        with open(folder / f"{title}.csv", "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([["" if c is None else c for c in r] for r in rows])
+    return folder
+
+
+def write_xlsx(raw: dict, path: Path) -> Path:
+    """One tab per entry of `raw`, cells as given (openpyxl types them)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in raw.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.sheets import COMMUNE, assign, group, meeting, small_book
+from tests.sheets import COMMUNE, assign, group, meeting, small_book, write_csv_folder, write_xlsx
 from tothu_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,26 +34,6 @@ RAW_HEADERS = {
                      "Số báo cáo đúng hạn", "Tỷ lệ (%)"],
     "attention": ["Tháng", "Mã tổ", "Tên tổ", "Mã ấp", "Lý do"],
 }  # fmt: skip
-
-
-def write_csv_folder(raw: dict, folder: Path) -> Path:
-    """One UTF-8 CSV per tab, named after the tab, as an office exporting from Excel would."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for title, rows in raw.items():
-        with open(folder / f"{title}.csv", "w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows([["" if c is None else c for c in r] for r in rows])
-    return folder
-
-
-def write_xlsx(raw: dict, path: Path) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in raw.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def csv_rows(data: bytes) -> list[list[str]]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.province.sync_support import commune_book, write_csv_folder, write_registry
+from tests.province.sync_support import commune_book, write_registry
+from tests.sheets import write_csv_folder
 from tothu_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, main
 
 ROOT = Path(__file__).resolve().parent.parent

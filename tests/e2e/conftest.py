@@ -97,16 +97,22 @@ def start_app(folder: Path, *, source: str | None = None) -> Iterator[RunningApp
 
     data_dir = folder / "data"
     demo = ensure_demo_workbook(data_dir / DEMO_FILE_NAME)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOTHU_", "STREAMLIT_"))}
-    env.update(
-        TOTHU_DATA_DIR=str(data_dir),
-        TOTHU_ACCOUNTS_FILE=str(folder / "no-accounts.json"),
-        PYTHONPATH=str(ROOT),
-    )
+    env = {
+        "TOTHU_DATA_DIR": str(data_dir),
+        "TOTHU_ACCOUNTS_FILE": str(folder / "no-accounts.json"),
+    }
     if source is not None:
         env["TOTHU_SOURCE"] = source
+    yield from serve_app(folder, env, demo_workbook=demo)
+
+
+def serve_app(folder: Path, env: dict[str, str], *, demo_workbook: Path) -> Iterator[RunningApp]:
+    """Run app.py with only `env`'s TOTHU_* settings (none of this machine's) and no secrets;
+    yields once /_stcore/health says ok, stops the server after."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TOTHU_", "STREAMLIT_"))}
+    environ.update(env, PYTHONPATH=str(ROOT))
     command = [
         sys.executable,
         "-m",
@@ -124,11 +130,17 @@ def start_app(folder: Path, *, source: str | None = None) -> Iterator[RunningApp
     log = folder / "streamlit.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         _wait_healthy(url, process, log)
-        yield RunningApp(url=url, data_dir=data_dir, demo_workbook=demo, log=log)
+        data_dir = Path(env["TOTHU_DATA_DIR"])
+        yield RunningApp(url=url, data_dir=data_dir, demo_workbook=demo_workbook, log=log)
     finally:
         _stop(process)
 

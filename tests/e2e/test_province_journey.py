@@ -8,22 +8,15 @@ sideways. Then a commune's account signs in on the same server and sees only its
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
-    ROOT,
     RUN_TIMEOUT_MS,
-    RunningApp,
     StreamlitPage,
-    _free_port,
-    _stop,
-    _wait_healthy,
+    serve_app,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -51,39 +44,12 @@ def province_server(tmp_path):
     )
     accounts.set_password("quantri", PASSWORD, cadre_id=None, province_role="province_admin")
     accounts.set_password("xa2", PASSWORD, cadre_id=None, commune="X002")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOTHU_", "STREAMLIT_"))}
-    env.update(
-        TOTHU_DATA_DIR=str(tmp_path / "data"),
-        TOTHU_ACCOUNTS_FILE=str(tmp_path / "accounts.json"),
-        TOTHU_REGISTRY=str(tmp_path / "danh-sach-xa.csv"),
-        PYTHONPATH=str(ROOT),
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--server.fileWatcherType=none",
-        "--server.runOnSave=false",
-        "--browser.gatherUsageStats=false",
-        f"--secrets.files={tmp_path / 'no-secrets.toml'}",
-    ]
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        _wait_healthy(url, process, log)
-        yield RunningApp(url=url, data_dir=tmp_path / "data", demo_workbook=Path(), log=log)
-    finally:
-        _stop(process)
+    env = {
+        "TOTHU_DATA_DIR": str(tmp_path / "data"),
+        "TOTHU_ACCOUNTS_FILE": str(tmp_path / "accounts.json"),
+        "TOTHU_REGISTRY": str(tmp_path / "danh-sach-xa.csv"),
+    }
+    yield from serve_app(tmp_path, env, demo_workbook=Path())
 
 
 @pytest.fixture

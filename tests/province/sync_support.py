@@ -8,8 +8,6 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
-
 from tests.sheets import assign, book, cadre, group, hamlet, meeting
 
 NOW = datetime(2016, 10, 20, 9, 0)
@@ -52,25 +50,6 @@ def commune_book(code: str, groups: int = 3, *, extra_group: bool = False) -> di
             for c, g in zip(cadres, ids, strict=True)
         ],
     )
-
-
-def write_csv_folder(raw: dict, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for title, rows in raw.items():
-        with open(folder / f"{title}.csv", "w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows([["" if c is None else c for c in r] for r in rows])
-    return folder
-
-
-def write_xlsx(raw: dict, path: Path) -> Path:
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in raw.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    workbook.save(path)
-    return path
 
 
 def write_registry(path: Path, rows: list[tuple[str, str, str]]) -> Path:

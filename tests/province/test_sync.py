@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 
 from tests.fake_sheets import FakeSheetsServer
-from tests.province.sync_support import (
-    NOW,
-    FakeClock,
-    commune_book,
-    write_csv_folder,
-    write_xlsx,
-)
+from tests.province.sync_support import NOW, FakeClock, commune_book
+from tests.sheets import write_csv_folder, write_xlsx
 from tothu_core.errors import ConfigError
 from tothu_core.province import sync as sync_module
 from tothu_core.province.registry import Commune, Registry

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from tests.fake_sheets import FakeSheetsServer
-from tests.province.sync_support import NOW, FakeClock, commune_book, write_csv_folder
+from tests.province.sync_support import NOW, FakeClock, commune_book
+from tests.sheets import write_csv_folder
 from tothu_core.province.registry import Commune, Registry
 from tothu_core.province.sync import DONE, FAILED, UNCHANGED, Connections, sync_province
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.province.sync_support import commune_book, write_csv_folder, write_registry
+from tests.province.sync_support import commune_book, write_registry
+from tests.sheets import write_csv_folder
 from tothu_core.clock import office_now
 from tothu_core.errors import SourceError
 from tothu_core.province.store import open_store
