@@ -27,7 +27,7 @@ from tothu_core.people.accounts import AccountStore, default_accounts_path
 from tothu_core.people.sign_in_limit import AttemptWindow
 from tothu_core.province import rollup
 from tothu_core.province.registry import load_registry, registry_location
-from tothu_core.province.store import open_store, store_url
+from tothu_core.province.store import open_store, store_setting
 from tothu_core.province.worker import SyncWorker, province_job
 from tothu_core.settings import Settings
 from tothu_core.textnorm import escape_markdown
@@ -107,14 +107,15 @@ def forget_registry() -> None:
 
 
 def _store_location() -> tuple[str | None, str]:
-    return store_url(secrets=_shared.secrets(), environ=os.environ), str(
-        _shared.settings().data_dir
-    )
+    url, _where = store_setting(secrets=_shared.secrets(), environ=os.environ)
+    return url, str(_shared.settings().data_dir)
 
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None, data_dir: str):
-    return open_store(url, Path(data_dir))
+    # The sentence of a store that cannot be opened names where its address was written.
+    _url, where = store_setting(secrets=_shared.secrets(), environ=os.environ)
+    return open_store(url, Path(data_dir), where=where)
 
 
 @dataclass
@@ -193,8 +194,9 @@ def province_data(*, force: bool = False) -> ProvinceData:
 
 @st.cache_resource(show_spinner=False)
 def _worker(path: str, url: str | None, data_dir: str, deadline_day: int):
-    """One sync thread for the server; it starts without a first run (a person asks for it,
-    or the scheduled `python -m tothu_core sync` keeps the store fresh)."""
+    """One sync thread for the server, started by the first visit of province staff: it syncs
+    every hour after that (the worker's interval) and at once on «Đồng bộ ngay»; a scheduled
+    `python -m tothu_core sync` may run beside it (they take turns on the store)."""
     job = province_job(
         Path(path), _open_store(url, data_dir), secrets=_shared.secrets(), deadline_day=deadline_day
     )

@@ -168,7 +168,7 @@ def test_a_file_without_the_headers_is_one_problem(tmp_path):
     ("name", "content", "expected"),
     [
         ("khong-co.csv", None, "Không tìm thấy tệp danh sách xã"),
-        ("danh-sach.txt", b"x", "phải là tệp .csv hoặc .xlsx"),
+        ("danh-sach.txt", b"x", "phải là tệp .csv, .xlsx, .xlsm hoặc .ods"),
         ("hong.xlsx", b"PK\x03\x04 not really a zip", "Không đọc được tệp danh sách xã"),
     ],
 )
@@ -238,6 +238,18 @@ def test_a_list_with_problems_is_not_saved(tmp_path):
         "Xã thứ 2: mã xã «X1» trùng với xã thứ 1; mỗi xã cần một mã riêng."
     )
     assert path.read_bytes() == before
+
+
+def test_an_ods_registry_is_read_but_not_rewritten(tmp_path):
+    """Saving writes CSV or .xlsx only: an .ods stays as its own program saved it."""
+    path = tmp_path / "danh-sach.ods"
+    path.write_bytes(b"an office's own file")
+
+    with pytest.raises(ConfigError, match="chỉ lưu được danh sách xã dạng .csv hoặc .xlsx"):
+        save_registry(path, [Commune("X1", "Xã A", "gsheets:a")])
+
+    assert path.read_bytes() == b"an office's own file"
+    assert [p.name for p in tmp_path.iterdir()] == ["danh-sach.ods"]
 
 
 def test_a_save_that_fails_half_way_leaves_the_old_file(tmp_path, monkeypatch):

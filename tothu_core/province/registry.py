@@ -201,7 +201,8 @@ def _read_rows(path: Path) -> list[list]:
     except SourceError as exc:
         raise ConfigError(f"Không đọc được tệp danh sách xã «{path.name}»: {exc}") from exc
     raise ConfigError(
-        f"Tệp danh sách xã «{path.name}» phải là tệp .csv hoặc .xlsx (có trang «{TAB}»)."
+        f"Tệp danh sách xã «{path.name}» phải là tệp .csv, .xlsx, .xlsm hoặc .ods "
+        f"(có trang «{TAB}»)."
     )
 
 
@@ -290,7 +291,10 @@ def save_registry(path: str | os.PathLike, communes: Iterable[Commune]) -> None:
         raise ConfigError("Chưa lưu danh sách xã: " + " ".join(messages))
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ConfigError(f"Tệp danh sách xã «{path.name}» phải là tệp .csv hoặc .xlsx.")
+        raise ConfigError(
+            f"Ứng dụng chỉ lưu được danh sách xã dạng .csv hoặc .xlsx; tệp «{path.name}» hãy sửa "
+            "bằng chương trình đã tạo ra nó, hoặc lưu lại thành .xlsx rồi khai báo tệp mới."
+        )
     header = [HEADERS[name][0] for name in ("code", "name", "source", "note")]
     rows = [
         [c.code.strip(), c.name.strip(), _relative(c.source.strip(), path.parent), c.note]
