@@ -379,6 +379,26 @@ def chart_text(values):
     return escape(values)
 
 
+# A headline card's width: two side by side on a 390 px phone, a row of them on a desk.
+CARD_WIDTH = 170
+
+
+def headline_metrics(cards, *, sparklines: bool = True) -> None:
+    """The headline cards of an overview page, commune or province, in one wrapping row."""
+    with st.container(horizontal=True, gap="small"):
+        for card in cards:
+            st.metric(
+                card.label,
+                card.value_text,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                help=card.help,
+                chart_data=card.trend if sparklines and len(card.trend) > 1 else None,
+                border=True,
+                width=CARD_WIDTH,
+            )
+
+
 def trend_charts(trend: pd.DataFrame, month: pd.Period, still_open, *, note: str = "") -> None:
     """The two trend lines (meetings, cadres' reports) of the overview pages, commune or province.
 

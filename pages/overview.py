@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._shared import context, page_header, table_with_downloads, trend_charts
+from pages._shared import context, headline_metrics, page_header, table_with_downloads, trend_charts
 from tothu_core.clock import office_now
 from tothu_core.entry.dues import viewer_dues
 from tothu_core.figures import figures, headline
@@ -13,7 +13,6 @@ from tothu_core.people import access
 from tothu_core.textnorm import escape_markdown
 
 # Card width that puts two cards side by side on a 390 px phone and four or more on a desktop.
-_CARD_WIDTH = 170
 
 ctx = context()
 f = ctx.filters
@@ -57,18 +56,7 @@ if cards[0].value == 0:
     st.info("Không có tổ nào trong phạm vi đang chọn. Hãy chọn ấp hoặc cán bộ khác ở thanh bên.")
     st.stop()
 
-with st.container(horizontal=True, gap="small"):
-    for card in cards:
-        st.metric(
-            card.label,
-            card.value_text,
-            delta=card.delta,
-            delta_color=card.delta_color,
-            help=card.help,
-            chart_data=card.trend if len(card.trend) > 1 else None,
-            border=True,
-            width=_CARD_WIDTH,
-        )
+headline_metrics(cards)
 st.caption(headline.delta_caption(trend, f.month, provisional=provisional))
 
 st.subheader("Diễn biến qua các tháng")

@@ -7,14 +7,19 @@ import plotly.express as px
 import streamlit as st
 
 from pages import _province
-from pages._shared import chart_text, show_chart, table_with_downloads, trend_charts
+from pages._shared import (
+    chart_text,
+    headline_metrics,
+    show_chart,
+    table_with_downloads,
+    trend_charts,
+)
 from tothu_core.clock import office_now
 from tothu_core.figures import headline
 from tothu_core.outputs.exportfile import MIME_TYPES, export_filename, to_xlsx_bytes
 from tothu_core.province import rollup, views
 from tothu_core.textnorm import escape_markdown
 
-_CARD_WIDTH = 170
 ATTENTION_SHOWN = 10
 CHART_COMMUNES = 15
 FAILED_NAMED = 5
@@ -83,17 +88,7 @@ if provisional:
 cards = headline.headline_cards(
     trend, month, provisional=provisional, planned_load=ctx.settings.planned_load
 )
-with st.container(horizontal=True, gap="small"):
-    for card in cards:
-        st.metric(
-            card.label,
-            card.value_text,
-            delta=card.delta,
-            delta_color=card.delta_color,
-            help=card.help,
-            border=True,
-            width=_CARD_WIDTH,
-        )
+headline_metrics(cards, sparklines=False)
 st.caption(headline.delta_caption(trend, month, provisional=provisional))
 
 per_commune = ctx.memo(
@@ -148,17 +143,24 @@ else:
     chosen = st.selectbox(
         "Xem chi tiết xã", codes, format_func=names.get, key="province_drill_commune"
     )
-detail = ctx.memo(
-    ("drilldown", month, chosen),
-    lambda: rollup.drilldown(
-        ctx.table("months"),
-        ctx.table("former_months"),
-        ctx.table("hamlet_months"),
-        month,
-        names,
-        [chosen],
-    ),
-)
+
+
+def drilldown(communes: list[str] | None = None) -> pd.DataFrame:
+    """Commune → former commune → hamlet for the month shown (every commune when None)."""
+    return ctx.memo(
+        ("drilldown", month, tuple(communes) if communes else None),
+        lambda: rollup.drilldown(
+            ctx.table("months"),
+            ctx.table("former_months"),
+            ctx.table("hamlet_months"),
+            month,
+            names,
+            communes,
+        ),
+    )
+
+
+detail = drilldown([chosen])
 table_with_downloads(
     views.drilldown_table(detail),
     slug=f"chi-tiet-{chosen}",
@@ -171,18 +173,7 @@ if not one_commune:
 
     def every_commune() -> bytes:
         """Built only when the button is pressed: every commune, former commune and hamlet."""
-        table = views.drilldown_table(
-            ctx.memo(
-                ("drilldown_all", month),
-                lambda: rollup.drilldown(
-                    ctx.table("months"),
-                    ctx.table("former_months"),
-                    ctx.table("hamlet_months"),
-                    month,
-                    names,
-                ),
-            )
-        )
+        table = views.drilldown_table(drilldown())
         return to_xlsx_bytes(table, sheet_name="chi-tiet-moi-xa")
 
     st.download_button(
